@@ -1,0 +1,187 @@
+"""Kafka consumer loop: each event's effect happens exactly once.
+
+For every message: open a transaction, record the event id in the inbox (a duplicate is
+skipped), run the handler, commit; offsets are committed to Kafka only after the database
+commit, once per fetched batch. A message that is not a valid event, or whose handler keeps
+failing, goes to the service's dead-letter topic with the error, and the loop continues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+from prometheus_client import Counter
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from onegrid_contracts import Envelope, Event, from_kafka
+from onegrid_contracts.envelope import InvalidEnvelope
+from onegrid_runtime.db import Database, UtcDateTime, utcnow
+from onegrid_runtime.logs import case_id_var, traceparent_var
+from onegrid_runtime.settings import ServiceSettings
+from onegrid_runtime.topics import ensure_topics
+
+log = logging.getLogger("onegrid.consumer")
+consumed_total = Counter("onegrid_events_consumed_total", "Events applied", ["type"])
+dead_letters_total = Counter("onegrid_events_dead_lettered_total", "Events sent to the dead-letter topic")
+
+Handler = Callable[..., Awaitable[Any]]  # async def handler(*, session, event, envelope) -> None
+
+
+class InboxEntry(SQLModel, table=True):
+    """Ids of the events this service has applied (exactly-once effects)."""
+
+    __tablename__ = "inbox"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=100)
+    processed_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class Handlers:
+    """Registry of event handlers of one service: ``@handlers.on(CaseReported)``."""
+
+    def __init__(self) -> None:
+        self.by_type: dict[str, Handler] = {}
+        self.producers: set[str] = set()
+
+    def on(self, event_class: type[Event]) -> Callable[[Handler], Handler]:
+        def register(func: Handler) -> Handler:
+            self.by_type[event_class.type] = func
+            self.producers.add(event_class.producer)
+            return func
+
+        return register
+
+
+async def apply_event(db: Database, handlers: Handlers, envelope: Envelope) -> bool:
+    """Apply one event in its own transaction; False when it was already applied."""
+    handler = handlers.by_type.get(envelope.type)
+    if handler is None:
+        return False
+    event = envelope.event()
+    case_id_var.set(str(event.case_id))
+    traceparent_var.set(envelope.extensions.get("traceparent"))
+    try:
+        async with db.transaction() as session:
+            if await _seen(session, envelope.id):
+                return False
+            session.add(InboxEntry(event_id=envelope.id, event_type=envelope.type))
+            await handler(session=session, event=event, envelope=envelope)
+    except IntegrityError:
+        # Another replica applied the same event concurrently: the inbox key says so.
+        async with db.transaction() as session:
+            if await _seen(session, envelope.id):
+                return False
+        raise
+    consumed_total.labels(envelope.type).inc()
+    return True
+
+
+async def _seen(session: AsyncSession, event_id: str) -> bool:
+    return (await session.exec(select(InboxEntry.event_id).where(InboxEntry.event_id == event_id))).first() is not None
+
+
+class EventConsumer:
+    def __init__(self, db: Database, settings: ServiceSettings, handlers: Handlers) -> None:
+        self.db = db
+        self.settings = settings
+        self.handlers = handlers
+        self.topics = sorted(settings.topic(p) for p in handlers.producers)
+        self.running = False
+
+    async def run(self) -> None:
+        """Consume until cancelled; restarts from the last committed offsets after any failure."""
+        backoff = 0.5
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer stopped (%r); restarting in %.1fs", exc, backoff)
+                self.running = False
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    async def _consume(self) -> None:
+        await ensure_topics(self.settings, [*self.topics, self.settings.dead_letter_topic])
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=self.settings.consumer_group,
+            client_id=f"{self.settings.service_name}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=5,  # the default 500 ms adds up to half a second per hop
+            max_poll_records=500,
+            isolation_level="read_committed",
+        )
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            client_id=f"{self.settings.service_name}-dlq",
+            enable_idempotence=True,
+        )
+        await asyncio.wait_for(consumer.start(), 30)
+        try:
+            await asyncio.wait_for(producer.start(), 30)
+            self.running = True
+            while True:
+                batches = await consumer.getmany(timeout_ms=1000, max_records=500)
+                offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+                for tp, records in batches.items():
+                    for record in records:
+                        await self._process(record, producer)
+                        offsets[tp] = OffsetAndMetadata(record.offset + 1, "")
+                if offsets:
+                    await consumer.commit(offsets)
+        finally:
+            self.running = False
+            for client in (consumer, producer):
+                try:
+                    await asyncio.wait_for(client.stop(), 10)
+                except Exception as exc:
+                    log.debug("stop failed: %r", exc)
+
+    async def _process(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
+        try:
+            envelope = from_kafka(record.key, record.value, record.headers)
+            if envelope.type in self.handlers.by_type:
+                envelope.event()  # data that does not fit its model will never succeed: no retries
+        except InvalidEnvelope as exc:
+            await self._dead_letter(producer, record, f"invalid event: {exc}")
+            return
+        for attempt in range(1, self.settings.consumer_max_attempts + 1):
+            try:
+                await apply_event(self.db, self.handlers, envelope)
+                return
+            except Exception as exc:
+                if attempt == self.settings.consumer_max_attempts:
+                    log.exception("event %s (%s) failed %d times", envelope.id, envelope.type, attempt)
+                    await self._dead_letter(producer, record, f"{type(exc).__name__}: {exc}")
+                    return
+                await asyncio.sleep(0.2 * 2**attempt)
+            finally:
+                case_id_var.set(None)
+
+    async def _dead_letter(self, producer: AIOKafkaProducer, record: ConsumerRecord, error: str) -> None:
+        headers = list(record.headers or ()) + [
+            ("onegrid_error", error[:2000].encode()),
+            ("onegrid_original_topic", record.topic.encode()),
+            ("onegrid_original_partition", str(record.partition).encode()),
+            ("onegrid_original_offset", str(record.offset).encode()),
+            ("onegrid_consumer", self.settings.service_name.encode()),
+        ]
+        log.error("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
+        # Bounded: if the dead-letter topic cannot take it, fail and retry from the committed offset.
+        await asyncio.wait_for(
+            producer.send_and_wait(self.settings.dead_letter_topic, record.value, key=record.key, headers=headers), 30
+        )
+        dead_letters_total.inc()

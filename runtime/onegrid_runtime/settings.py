@@ -1,0 +1,58 @@
+"""Settings base: each service subclasses it with its own env prefix (INTAKE_, DISPATCH_, ...)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "onegrid-local-development-secret-change-me"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    service_name: str = "service"
+    environment: str = Field(default="local", description="local | test | production")
+    http_port: int = 8000
+    database_url: str = ""
+    # Shared by all services, so also read without the service prefix.
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias=AliasChoices("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS")
+    )
+    topic_prefix: str = Field(
+        default="onegrid",
+        validation_alias=AliasChoices("topic_prefix", "ONEGRID_TOPIC_PREFIX"),
+        description="Prefix of every topic and consumer group, so several deployments can share a cluster",
+    )
+    jwt_secret: str = Field(default=DEV_JWT_SECRET, validation_alias=AliasChoices("jwt_secret", "ONEGRID_JWT_SECRET"))
+    jurisdiction: str = Field(default="YYB", validation_alias=AliasChoices("jurisdiction", "ONEGRID_JURISDICTION"))
+    timezone: str = Field(default="Asia/Shanghai", validation_alias=AliasChoices("timezone", "ONEGRID_TIMEZONE"))
+    topic_partitions: int = Field(default=6, validation_alias=AliasChoices("topic_partitions", "ONEGRID_TOPIC_PARTITIONS"))
+    topic_replication: int = Field(default=1, validation_alias=AliasChoices("topic_replication", "ONEGRID_TOPIC_REPLICATION"))
+    log_level: str = "INFO"
+    migrate_on_start: bool = True
+    relay_poll_seconds: float = 1.0
+    consumer_max_attempts: int = 3
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "ServiceSettings":
+        if self.environment == "production" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("ONEGRID_JWT_SECRET must be set to a real secret in production")
+        if self.environment == "production" and len(self.jwt_secret) < 32:
+            raise ValueError("ONEGRID_JWT_SECRET must be at least 32 characters in production")
+        return self
+
+    def topic(self, producer: str) -> str:
+        return f"{self.topic_prefix}.{producer}.v1"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.topic_prefix}.{self.service_name}.dlq"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.topic_prefix}.{self.service_name}"
+
+    @property
+    def source(self) -> str:
+        return f"/onegrid/{self.jurisdiction}/{self.service_name}"

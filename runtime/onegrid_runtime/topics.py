@@ -1,0 +1,33 @@
+"""Topics are created by the services that use them, before producing or consuming, so that
+no consumer waits for a metadata refresh to discover a topic created later by someone else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from onegrid_runtime.settings import ServiceSettings
+
+log = logging.getLogger("onegrid.topics")
+
+
+async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10000)
+    await asyncio.wait_for(admin.start(), 15)
+    try:
+        existing = set(await asyncio.wait_for(admin.list_topics(), 10))
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return
+        topics = [NewTopic(n, num_partitions=settings.topic_partitions, replication_factor=settings.topic_replication)
+                  for n in missing]
+        try:
+            await asyncio.wait_for(admin.create_topics(topics), 15)
+            log.info("created topics %s", ", ".join(missing))
+        except TopicAlreadyExistsError:
+            pass  # another service created them meanwhile
+    finally:
+        await admin.close()

@@ -1,0 +1,11 @@
+"""Who may call dispatch's endpoints."""
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from onegrid_runtime.auth import Principal, Role, authorize
+
+CaseReader = Annotated[Principal, Depends(authorize(Role.dept_staff, Role.dispatcher, Role.grid_member, Role.system))]
+DeptStaff = Annotated[Principal, Depends(authorize(Role.dept_staff))]
+GridMember = Annotated[Principal, Depends(authorize(Role.grid_member))]

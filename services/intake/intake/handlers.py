@@ -1,0 +1,20 @@
+"""Events intake consumes: every case event of dispatch and mediation feeds the reporter's timeline."""
+
+from onegrid_contracts import Envelope, Event
+from onegrid_contracts.catalog import load_catalog
+from onegrid_contracts.events import EVENT_CLASSES
+from onegrid_runtime.consumer import Handlers
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from intake.service import record_case_event
+
+handlers = Handlers()
+
+
+async def on_case_event(*, session: AsyncSession, event: Event, envelope: Envelope) -> None:
+    await record_case_event(session=session, event=event, envelope=envelope, catalog=load_catalog())
+
+
+for _cls in EVENT_CLASSES:
+    if _cls.producer in ("dispatch", "mediation"):
+        handlers.on(_cls)(on_case_event)
