@@ -53,10 +53,11 @@ class ServiceUnavailable(OneGridError):
     status, code, title = 503, "unavailable", "Service unavailable"
 
 
-def problem(status: int, code: str, title: str, detail: str, instance: str, **extensions: Any) -> JSONResponse:
-    body = {"type": f"https://onegrid.dev/problems/{code}", "title": title, "status": status, "detail": detail}
-    body["instance"] = instance
-    body.update(extensions)
+def problem(status: int, code: str, title: str, detail: str, instance: str, extensions: dict[str, Any] | None = None) -> JSONResponse:
+    body = {"type": f"https://onegrid.dev/problems/{code}", "title": title, "status": status, "detail": detail,
+            "instance": instance}
+    # Extension members never override the standard ones.
+    body.update({k: v for k, v in (extensions or {}).items() if k not in body})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -64,7 +65,7 @@ def problem(status: int, code: str, title: str, detail: str, instance: str, **ex
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OneGridError)
     async def _onegrid(request: Request, exc: OneGridError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extensions)
+        return problem(exc.status, exc.code, exc.title, exc.detail, request.url.path, exc.extensions)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -73,7 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
-        return problem(422, "invalid-input", "The request is not valid", detail, request.url.path, errors=errors)
+        return problem(422, "invalid-input", "The request is not valid", detail, request.url.path, {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -142,7 +142,7 @@ class OutboxRelay:
 
     async def _start_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
-            await ensure_topics(self.settings, [self.settings.topic(self.settings.service_name)])
+            await ensure_topics(self.settings, [self.settings.topic(self.settings.service_name)], timeout=self.send_timeout)
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.settings.kafka_bootstrap_servers,
                 client_id=f"{self.settings.service_name}-outbox",

@@ -14,20 +14,23 @@ from onegrid_runtime.settings import ServiceSettings
 log = logging.getLogger("onegrid.topics")
 
 
-async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10000)
-    await asyncio.wait_for(admin.start(), 15)
+async def ensure_topics(settings: ServiceSettings, names: list[str], *, timeout: float = 15.0) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=int(timeout * 1000))
     try:
-        existing = set(await asyncio.wait_for(admin.list_topics(), 10))
+        await asyncio.wait_for(admin.start(), timeout)
+        existing = set(await asyncio.wait_for(admin.list_topics(), timeout))
         missing = [n for n in names if n not in existing]
         if not missing:
             return
         topics = [NewTopic(n, num_partitions=settings.topic_partitions, replication_factor=settings.topic_replication)
                   for n in missing]
         try:
-            await asyncio.wait_for(admin.create_topics(topics), 15)
+            await asyncio.wait_for(admin.create_topics(topics), timeout)
             log.info("created topics %s", ", ".join(missing))
         except TopicAlreadyExistsError:
             pass  # another service created them meanwhile
     finally:
-        await admin.close()
+        try:
+            await asyncio.wait_for(admin.close(), timeout)
+        except Exception as exc:
+            log.debug("admin close failed: %r", exc)

@@ -20,8 +20,8 @@ TRANSITION_ERRORS = {403: {"description": "Not your department or grid"}, 404: {
 
 @router.get("/cases", response_model=CasePage)
 async def list_cases(
-    session: Session,
     principal: CaseReader,
+    session: Session,
     status: str | None = None,
     department: Annotated[str | None, Query(pattern=r"^D\d{2}$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -33,20 +33,20 @@ async def list_cases(
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic, responses=TRANSITION_ERRORS)
-async def get_case(case_id: uuid.UUID, session: Session, principal: CaseReader) -> CasePublic:
+async def get_case(case_id: uuid.UUID, principal: CaseReader, session: Session) -> CasePublic:
     case = await service.get_case(session=session, case_id=case_id, reader=principal)
     return CasePublic.model_validate(case, from_attributes=True)
 
 
 @router.post("/cases/{case_id}/accept", response_model=CasePublic, responses=TRANSITION_ERRORS)
-async def accept(case_id: uuid.UUID, session: Session, principal: DeptStaff) -> CasePublic:
+async def accept(case_id: uuid.UUID, principal: DeptStaff, session: Session) -> CasePublic:
     case = await service.get_case(session=session, case_id=case_id, reader=principal)
     case = await service.accept_case(session=session, case=case, staff=principal)
     return CasePublic.model_validate(case, from_attributes=True)
 
 
 @router.post("/cases/{case_id}/resolve", response_model=CasePublic, responses=TRANSITION_ERRORS)
-async def resolve(case_id: uuid.UUID, body: ResolveIn, session: Session, principal: DeptStaff) -> CasePublic:
+async def resolve(case_id: uuid.UUID, body: ResolveIn, principal: DeptStaff, session: Session) -> CasePublic:
     case = await service.get_case(session=session, case_id=case_id, reader=principal)
     case = await service.resolve_case(session=session, case=case, staff=principal, note=body.note,
                                       evidence_urls=body.evidence_urls)
@@ -54,7 +54,7 @@ async def resolve(case_id: uuid.UUID, body: ResolveIn, session: Session, princip
 
 
 @router.post("/cases/{case_id}/verify", response_model=CasePublic, responses=TRANSITION_ERRORS)
-async def verify(case_id: uuid.UUID, body: NoteIn, session: Session, principal: GridMember) -> CasePublic:
+async def verify(case_id: uuid.UUID, body: NoteIn, principal: GridMember, session: Session) -> CasePublic:
     """The grid member checks the work on the spot; a verified case closes."""
     case = await service.get_case(session=session, case_id=case_id, reader=principal)
     case = await service.verify_case(session=session, case=case, member=principal, note=body.note)

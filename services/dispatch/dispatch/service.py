@@ -53,7 +53,7 @@ def _transition(case: Case, action: str) -> str:
         allowed = allowed_actions(case.status)
         raise IllegalTransition(
             f"cannot {action} a case that is {case.status}; allowed now: {', '.join(allowed) or 'nothing'}",
-            status=case.status,
+            current_status=case.status,
             allowed=allowed,
         )
     return target

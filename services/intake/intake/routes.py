@@ -28,10 +28,10 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 @router.post("/reports", status_code=202, response_model=ReportAccepted, responses=PROBLEMS)
 async def create_report(
     body: ReportCreate,
+    principal: Reporter,
     request: Request,
     response: Response,
     session: Session,
-    principal: Reporter,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReportAccepted:
     """Accept a report from any channel: it becomes a case and is routed automatically."""
@@ -46,14 +46,14 @@ async def create_report(
 
 
 @router.get("/reports/{case_id}", response_model=ReportView, responses={404: {"description": "No such report"}})
-async def get_report(case_id: uuid.UUID, session: Session, principal: ReportReader) -> ReportView:
+async def get_report(case_id: uuid.UUID, principal: ReportReader, session: Session) -> ReportView:
     """The reporter's view: status in plain words, department, expected time and the timeline."""
     report = await service.get_report(session=session, case_id=case_id, reader=principal)
     return await service.report_view(session=session, report=report, catalog=load_catalog())
 
 
 @router.get("/grids/{code}", tags=["grids"])
-async def get_grid(code: str, session: Session, _: GridReader) -> dict[str, Any]:
+async def get_grid(code: str, _: GridReader, session: Session) -> dict[str, Any]:
     grid = await session.get(Grid, code)
     if grid is None:
         raise NotFound(f"no grid {code!r}")
@@ -63,7 +63,7 @@ async def get_grid(code: str, session: Session, _: GridReader) -> dict[str, Any]
 
 
 @router.get("/grids", tags=["grids"])
-async def list_grids(session: Session, _: GridReader) -> dict[str, Any]:
+async def list_grids(_: GridReader, session: Session) -> dict[str, Any]:
     grids = (await session.exec(select(Grid).order_by(Grid.code))).all()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": g.geometry,

@@ -18,7 +18,7 @@ ERRORS = {403: {"description": "Not your committee"}, 404: {"description": "No s
 
 
 @router.get("/disputes", response_model=list[DisputePublic])
-async def list_disputes(session: Session, principal: DisputeReader, status: str | None = None,
+async def list_disputes(principal: DisputeReader, session: Session, status: str | None = None,
                         case_id: uuid.UUID | None = None) -> list[DisputePublic]:
     """Disputes of the caller's committee (the hub sees all)."""
     rows = await service.list_disputes(session=session, reader=principal, status=status, case_id=case_id)
@@ -26,13 +26,13 @@ async def list_disputes(session: Session, principal: DisputeReader, status: str 
 
 
 @router.get("/disputes/{dispute_id}", response_model=DisputePublic, responses=ERRORS)
-async def get_dispute(dispute_id: uuid.UUID, session: Session, principal: DisputeReader) -> DisputePublic:
+async def get_dispute(dispute_id: uuid.UUID, principal: DisputeReader, session: Session) -> DisputePublic:
     dispute = await service.get_dispute(session=session, dispute_id=dispute_id, reader=principal)
     return DisputePublic.model_validate(dispute, from_attributes=True)
 
 
 @router.post("/disputes/{dispute_id}/agreement", response_model=DisputePublic, responses=ERRORS)
-async def record_agreement(dispute_id: uuid.UUID, body: AgreementIn, session: Session, principal: Mediator) -> DisputePublic:
+async def record_agreement(dispute_id: uuid.UUID, body: AgreementIn, principal: Mediator, session: Session) -> DisputePublic:
     """Record the parties' agreement; dispatch closes the case."""
     dispute = await service.get_dispute(session=session, dispute_id=dispute_id, reader=principal)
     dispute = await service.record_agreement(session=session, dispute=dispute, mediator=principal, terms=body.terms)

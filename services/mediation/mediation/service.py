@@ -58,7 +58,7 @@ async def list_disputes(*, session: AsyncSession, reader: Principal, status: str
 
 async def record_agreement(*, session: AsyncSession, dispute: Dispute, mediator: Principal, terms: str) -> Dispute:
     if dispute.status != "opened":
-        raise IllegalStep(f"cannot record an agreement on a dispute that is {dispute.status}", status=dispute.status)
+        raise IllegalStep(f"cannot record an agreement on a dispute that is {dispute.status}", current_status=dispute.status)
     dispute.status = "agreed"
     dispute.outcome = "agreement"
     dispute.agreement_terms = terms

@@ -18,8 +18,8 @@ router = APIRouter(prefix="/v1", tags=["notifications"])
 
 @router.get("/notifications", response_model=NotificationPage)
 async def list_notifications(
-    session: Session,
     _: DeliveryLogReader,
+    session: Session,
     case_id: uuid.UUID | None = None,
     recipient: str | None = None,
     channel: Literal["inbox", "sms", "email", "webhook"] | None = None,

@@ -1,0 +1,105 @@
+"""Test infrastructure shared by every test in the repository.
+
+Integration and end-to-end tests use a real Kafka broker and a real PostgreSQL server:
+- ``KAFKA_BOOTSTRAP_SERVERS`` set: that broker is used; otherwise a single-node KRaft broker
+  is started from infra/kafka/kafka.sh on a free port for the session and stopped after.
+- ``ONEGRID_TEST_PG`` set (e.g. ``postgresql+asyncpg://postgres@127.0.0.1:5432``): that server
+  is used; otherwise a throwaway cluster is started with infra/postgres/pg.sh.
+Every test gets its own databases and its own topic prefix, so runs never see each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    data = Path(tempfile.mkdtemp(prefix="onegrid-kafka-"))
+    port = free_port()
+    script = ROOT / "infra" / "kafka" / "kafka.sh"
+    subprocess.run([str(script), "start", str(data), str(port)], check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([str(script), "stop", str(data)], check=False)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """Base URL of a PostgreSQL server (without database name)."""
+    if os.environ.get("ONEGRID_TEST_PG"):
+        yield os.environ["ONEGRID_TEST_PG"].rstrip("/")
+        return
+    data = Path(tempfile.mkdtemp(prefix="onegrid-pg-"))
+    port = free_port()
+    script = ROOT / "infra" / "postgres" / "pg.sh"
+    subprocess.run([str(script), "start", str(data), str(port)], check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([str(script), "stop", str(data)], check=False)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+async def _create_database(server: str, name: str) -> None:
+    import asyncpg
+
+    dsn = server.replace("postgresql+asyncpg://", "postgresql://") + "/postgres"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def make_database(pg_server: str):
+    """Factory: a new empty PostgreSQL database; returns its SQLAlchemy URL."""
+
+    def make(label: str) -> str:
+        name = f"{label}_{uuid.uuid4().hex[:10]}"
+        # Usable from sync and async tests alike: run on a private loop in a worker thread.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _create_database(pg_server, name)).result()
+        return f"{pg_server}/{name}"
+
+    return make
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def demo_town() -> Path:
+    """The demo town's files, generated once per session."""
+    from onegrid_demotown import generate
+
+    out = Path(tempfile.mkdtemp(prefix="onegrid-town-"))
+    generate(out, seed=7)
+    return out

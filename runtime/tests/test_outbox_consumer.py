@@ -1,0 +1,220 @@
+"""The runtime's guarantees against a real PostgreSQL server and a real Kafka broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
+from sqlmodel import Field, SQLModel, func, select
+
+from onegrid_contracts import from_kafka, to_kafka
+from onegrid_contracts.events import CaseAccepted, CaseVerified
+from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_event
+from onegrid_runtime.db import Database
+from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, pending_count
+from onegrid_runtime.settings import ServiceSettings
+
+
+class RuntimeEffect(SQLModel, table=True):
+    """A stand-in for a service's state: one row per applied effect."""
+
+    __tablename__ = "runtime_test_effect"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: uuid.UUID
+    label: str
+
+
+TABLES = [RuntimeEffect.__table__, OutboxMessage.__table__, InboxEntry.__table__]
+
+
+async def _database(url: str) -> Database:
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(lambda c: SQLModel.metadata.create_all(c, tables=TABLES))
+    return db
+
+
+def _settings(url: str, bootstrap: str, prefix: str, **extra) -> ServiceSettings:
+    options = {"service_name": "dispatch", **extra}
+    return ServiceSettings(database_url=url, kafka_bootstrap_servers=bootstrap, topic_prefix=prefix, **options)
+
+
+def _event(case_id: uuid.UUID | None = None) -> CaseAccepted:
+    return CaseAccepted(case_id=case_id or uuid.uuid4(), jurisdiction="YYB", department="D07")
+
+
+async def _count(db: Database, model, *where) -> int:
+    async with db.transaction() as s:
+        return (await s.exec(select(func.count()).select_from(model).where(*where))).one()
+
+
+async def _read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"reader-{uuid.uuid4().hex[:6]}", fetch_max_wait_ms=50)
+    await consumer.start()
+    records: list = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_outbox_row_commits_or_rolls_back_with_the_state_change(make_database):
+    db = await _database(make_database("rt"))
+    case_id = uuid.uuid4()
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as s:
+            s.add(RuntimeEffect(case_id=case_id, label="state"))
+            emit(s, _event(case_id))
+            raise RuntimeError("handler failed after emitting")
+    assert await _count(db, RuntimeEffect) == 0
+    assert await _count(db, OutboxMessage) == 0
+
+    async with db.transaction() as s:
+        s.add(RuntimeEffect(case_id=case_id, label="state"))
+        event_id = emit(s, _event(case_id))
+    assert await _count(db, RuntimeEffect) == 1
+    async with db.transaction() as s:
+        row = (await s.exec(select(OutboxMessage))).one()
+    assert (row.event_id, row.key, row.event_type) == (event_id, str(case_id), "onegrid.case.accepted")
+    await db.dispose()
+
+
+async def test_relay_is_woken_by_commit_and_publishes_cloudevents(make_database, kafka_bootstrap, topic_prefix):
+    url = make_database("rt")
+    db = await _database(url)
+    settings = _settings(url, kafka_bootstrap, topic_prefix, relay_poll_seconds=60.0)  # only the wake-up can be fast
+    relay = OutboxRelay(db, settings)
+    await relay.publish_batch()  # connect first so the timing below measures the wake-up only
+    task = asyncio.create_task(relay.run())
+    try:
+        case_id = uuid.uuid4()
+        started = time.monotonic()
+        async with db.transaction() as s:
+            emit(s, _event(case_id))
+            emit(s, CaseVerified(case_id=case_id, jurisdiction="YYB", note="checked"))
+        records = await _read_topic(kafka_bootstrap, settings.topic("dispatch"), 2, timeout=10)
+        elapsed = time.monotonic() - started
+    finally:
+        task.cancel()
+        await relay.close()
+    assert len(records) == 2 and elapsed < 5, f"{len(records)} records after {elapsed:.1f}s"
+    assert [r.key for r in records] == [str(case_id).encode()] * 2
+    # The official CloudEvents SDK reads what the relay produced, in order.
+    events = [from_binary_event(KafkaMessage(headers=dict(r.headers), key=r.key, value=r.value)) for r in records]
+    assert [e.get_type() for e in events] == ["onegrid.case.accepted", "onegrid.case.verified"]
+    assert events[0].get_subject() == str(case_id) and events[0].get_specversion() == "1.0"
+    assert events[0].get_data()["department"] == "D07"
+    assert events[0].get_extension("traceparent").startswith("00-")
+    assert await pending_count_of(db) == 0
+    await db.dispose()
+
+
+async def pending_count_of(db: Database) -> int:
+    async with db.transaction() as s:
+        return await pending_count(s)
+
+
+async def test_relay_gives_up_in_bounded_time_when_the_broker_is_down_and_loses_nothing(make_database, kafka_bootstrap, topic_prefix):
+    url = make_database("rt")
+    db = await _database(url)
+    async with db.transaction() as s:
+        emit(s, _event())
+    dead = OutboxRelay(db, _settings(url, f"127.0.0.1:{_closed_port()}", topic_prefix), send_timeout=2.0)
+    started = time.monotonic()
+    with pytest.raises(Exception):
+        await dead.publish_batch()
+    await dead.close()
+    assert time.monotonic() - started < 15
+    assert await pending_count_of(db) == 1  # still there, to be sent when the broker is back
+
+    alive = OutboxRelay(db, _settings(url, kafka_bootstrap, topic_prefix))
+    assert await alive.publish_batch() == 1
+    await alive.close()
+    assert await pending_count_of(db) == 0
+    await db.dispose()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _effect_handlers() -> Handlers:
+    handlers = Handlers()
+
+    @handlers.on(CaseAccepted)
+    async def on_accepted(*, session, event, envelope):
+        session.add(RuntimeEffect(case_id=event.case_id, label=envelope.id))
+
+    @handlers.on(CaseVerified)
+    async def on_verified(*, session, event, envelope):
+        if event.note == "boom":
+            raise RuntimeError("handler cannot process this event")
+        session.add(RuntimeEffect(case_id=event.case_id, label="verified"))
+
+    return handlers
+
+
+async def test_apply_event_twice_has_one_effect(make_database):
+    db = await _database(make_database("rt"))
+    key, value, headers = to_kafka(_event(), source="/test")
+    envelope = from_kafka(key, value, headers)
+    handlers = _effect_handlers()
+    assert await apply_event(db, handlers, envelope) is True
+    assert await apply_event(db, handlers, envelope) is False
+    assert await _count(db, RuntimeEffect) == 1
+    await db.dispose()
+
+
+async def test_consumer_redelivery_and_poison_messages(make_database, kafka_bootstrap, topic_prefix):
+    url = make_database("rt")
+    db = await _database(url)
+    settings = _settings(url, kafka_bootstrap, topic_prefix, service_name="rtconsumer", consumer_max_attempts=2)
+    consumer = EventConsumer(db, settings, _effect_handlers())
+    topic = settings.topic("dispatch")
+    case_id = uuid.uuid4()
+    duplicate = to_kafka(_event(case_id), source="/test")
+    failing = to_kafka(CaseVerified(case_id=case_id, jurisdiction="YYB", note="boom"), source="/test")
+    bad_data = to_kafka(_event(case_id), source="/test")
+    bad_data = (bad_data[0], b'{"case_id": "not-a-uuid"}', bad_data[2])
+    sentinel = to_kafka(CaseVerified(case_id=case_id, jurisdiction="YYB", note="last"), source="/test")
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    from onegrid_runtime.topics import ensure_topics
+
+    await ensure_topics(settings, [topic, settings.dead_letter_topic])
+    key = str(case_id).encode()
+    for k, v, h in (duplicate, duplicate, (key, b"not json at all", []), failing, bad_data, sentinel):
+        await producer.send_and_wait(topic, v, key=k, headers=h)
+    await producer.stop()
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        deadline = time.monotonic() + 30
+        while await _count(db, RuntimeEffect, RuntimeEffect.label == "verified") == 0:
+            assert time.monotonic() < deadline, "the consumer did not get past the poison messages"
+            await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    assert await _count(db, RuntimeEffect, RuntimeEffect.label != "verified") == 1  # the duplicate applied once
+    dead = await _read_topic(kafka_bootstrap, settings.dead_letter_topic, 3)
+    errors = sorted(dict(r.headers)["onegrid_error"].decode().split(":")[0] for r in dead)
+    assert len(dead) == 3
+    assert errors == ["RuntimeError", "invalid event", "invalid event"]
+    assert all(dict(r.headers)["onegrid_original_topic"].decode() == topic for r in dead)
+    await db.dispose()
