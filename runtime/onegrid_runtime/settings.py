@@ -12,7 +12,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     service_name: str = "service"
-    environment: str = Field(default="local", description="local | test | production")
+    environment: str = Field(default="local", validation_alias=AliasChoices("environment", "ONEGRID_ENVIRONMENT"),
+                             description="local | test | production")
     http_port: int = 8000
     database_url: str = ""
     # Shared by all services, so also read without the service prefix.

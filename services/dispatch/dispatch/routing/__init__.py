@@ -1,0 +1,35 @@
+"""Free-text routing of cases to departments (pure library: no DB, web or Kafka).
+
+    from dispatch.routing import RoutingModel, load_departments_csv, load_examples_csv
+    model = RoutingModel.train(load_departments_csv(d), load_examples_csv(t))
+    p = model.predict("楼道里有人给电动车充电")   # p.department, p.confidence, p.candidates
+
+Command line: ``python -m dispatch.routing evaluate|train --help``.
+See :mod:`dispatch.routing.model` for the method (features, classifier, calibration).
+"""
+
+from .model import (
+    ALGORITHM,
+    DEFAULT_CONFIDENCE_THRESHOLD,
+    Candidate,
+    DepartmentProfile,
+    Prediction,
+    RoutingModel,
+    analyze,
+    description_documents,
+    load_departments_csv,
+    load_examples_csv,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "Candidate",
+    "DEFAULT_CONFIDENCE_THRESHOLD",
+    "DepartmentProfile",
+    "Prediction",
+    "RoutingModel",
+    "analyze",
+    "description_documents",
+    "load_departments_csv",
+    "load_examples_csv",
+]
