@@ -103,3 +103,21 @@ def demo_town() -> Path:
     out = Path(tempfile.mkdtemp(prefix="onegrid-town-"))
     generate(out, seed=7)
     return out
+
+
+@pytest.fixture
+async def start_service():
+    """Factory: run a service app's lifespan (migrations, relay, consumer) and return an HTTP client to it."""
+    import contextlib
+
+    import httpx
+
+    stack = contextlib.AsyncExitStack()
+
+    async def start(app) -> httpx.AsyncClient:
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service")
+        return await stack.enter_async_context(client)
+
+    yield start
+    await stack.aclose()

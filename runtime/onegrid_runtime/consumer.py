@@ -11,18 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
+from onegrid_contracts import Envelope, Event, from_kafka
+from onegrid_contracts.envelope import InvalidEnvelope
 from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from onegrid_contracts import Envelope, Event, from_kafka
-from onegrid_contracts.envelope import InvalidEnvelope
 from onegrid_runtime.db import Database, UtcDateTime, utcnow
 from onegrid_runtime.logs import case_id_var, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
@@ -32,7 +32,7 @@ log = logging.getLogger("onegrid.consumer")
 consumed_total = Counter("onegrid_events_consumed_total", "Events applied", ["type"])
 dead_letters_total = Counter("onegrid_events_dead_lettered_total", "Events sent to the dead-letter topic")
 
-Handler = Callable[..., Awaitable[Any]]  # async def handler(*, session, event, envelope) -> None
+Handler = Callable[..., Awaitable[Any]]  # async def handler(*, session, event, envelope, settings) -> None
 
 
 class InboxEntry(SQLModel, table=True):
@@ -61,7 +61,7 @@ class Handlers:
         return register
 
 
-async def apply_event(db: Database, handlers: Handlers, envelope: Envelope) -> bool:
+async def apply_event(db: Database, handlers: Handlers, envelope: Envelope, settings: ServiceSettings) -> bool:
     """Apply one event in its own transaction; False when it was already applied."""
     handler = handlers.by_type.get(envelope.type)
     if handler is None:
@@ -74,7 +74,7 @@ async def apply_event(db: Database, handlers: Handlers, envelope: Envelope) -> b
             if await _seen(session, envelope.id):
                 return False
             session.add(InboxEntry(event_id=envelope.id, event_type=envelope.type))
-            await handler(session=session, event=event, envelope=envelope)
+            await handler(session=session, event=event, envelope=envelope, settings=settings)
     except IntegrityError:
         # Another replica applied the same event concurrently: the inbox key says so.
         async with db.transaction() as session:
@@ -160,7 +160,7 @@ class EventConsumer:
             return
         for attempt in range(1, self.settings.consumer_max_attempts + 1):
             try:
-                await apply_event(self.db, self.handlers, envelope)
+                await apply_event(self.db, self.handlers, envelope, self.settings)
                 return
             except Exception as exc:
                 if attempt == self.settings.consumer_max_attempts:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
-
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator, event, text
 from sqlalchemy.engine import make_url

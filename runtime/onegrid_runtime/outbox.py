@@ -15,15 +15,15 @@ import asyncio
 import json
 import logging
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
+from onegrid_contracts import Event, to_kafka
 from prometheus_client import Counter
 from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func, text
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from onegrid_contracts import Event, to_kafka
 from onegrid_runtime.db import AFTER_COMMIT_FLAG, Database, UtcDateTime, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings

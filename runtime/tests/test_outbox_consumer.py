@@ -9,14 +9,13 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
-from sqlmodel import Field, SQLModel, func, select
-
 from onegrid_contracts import from_kafka, to_kafka
 from onegrid_contracts.events import CaseAccepted, CaseVerified
 from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_event
 from onegrid_runtime.db import Database
 from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, pending_count
 from onegrid_runtime.settings import ServiceSettings
+from sqlmodel import Field, SQLModel, func, select
 
 
 class RuntimeEffect(SQLModel, table=True):
@@ -155,11 +154,11 @@ def _effect_handlers() -> Handlers:
     handlers = Handlers()
 
     @handlers.on(CaseAccepted)
-    async def on_accepted(*, session, event, envelope):
+    async def on_accepted(*, session, event, envelope, settings):
         session.add(RuntimeEffect(case_id=event.case_id, label=envelope.id))
 
     @handlers.on(CaseVerified)
-    async def on_verified(*, session, event, envelope):
+    async def on_verified(*, session, event, envelope, settings):
         if event.note == "boom":
             raise RuntimeError("handler cannot process this event")
         session.add(RuntimeEffect(case_id=event.case_id, label="verified"))
@@ -172,8 +171,9 @@ async def test_apply_event_twice_has_one_effect(make_database):
     key, value, headers = to_kafka(_event(), source="/test")
     envelope = from_kafka(key, value, headers)
     handlers = _effect_handlers()
-    assert await apply_event(db, handlers, envelope) is True
-    assert await apply_event(db, handlers, envelope) is False
+    settings = ServiceSettings(service_name="rt")
+    assert await apply_event(db, handlers, envelope, settings) is True
+    assert await apply_event(db, handlers, envelope, settings) is False
     assert await _count(db, RuntimeEffect) == 1
     await db.dispose()
 

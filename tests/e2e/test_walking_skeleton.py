@@ -88,7 +88,7 @@ def test_report_and_dispute_flow_through_all_four_services(system: Stack, demo_t
 
     disputes = ok(http.get(f"{urls['mediation']}/v1/disputes", params={"case_id": mediated.case_id},
                            headers=token("dispatcher")))
-    assert [(d["committee"], d["status"], d["source"]) for d in disputes] == [(committee_of(demo_town, "G090"), "agreed", "dispatch")]
+    assert [(d["committee"], d["status"], d["source"]) for d in disputes] == [(committee_of(demo_town, "G090"), "performed", "dispatch")]
 
     # The events on the topics, in order per case and topic, each a valid CloudEvent keyed by its case.
     def by_case(records: list) -> dict[tuple[str, str], list[str]]:
@@ -105,7 +105,8 @@ def test_report_and_dispute_flow_through_all_four_services(system: Stack, demo_t
                                          "onegrid.case.verified", "onegrid.case.closed"],
         (mediated.case_id, "intake"): ["onegrid.case.reported"],
         (mediated.case_id, "dispatch"): ["onegrid.case.mediation_requested", "onegrid.case.closed"],
-        (mediated.case_id, "mediation"): ["onegrid.mediation.opened", "onegrid.mediation.concluded"],
+        (mediated.case_id, "mediation"): ["onegrid.mediation.opened", "onegrid.mediation.concluded",
+                                          "onegrid.mediation.performed"],
     }
     records = read_events(kafka_bootstrap, topic_prefix, until=lambda r: all(k in by_case(r) and len(by_case(r)[k]) >= len(v)
                                                                           for k, v in expected.items()))

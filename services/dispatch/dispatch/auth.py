@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Depends
-
 from onegrid_runtime.auth import Principal, Role, authorize
 
 CaseReader = Annotated[Principal, Depends(authorize(Role.dept_staff, Role.dispatcher, Role.grid_member, Role.system))]

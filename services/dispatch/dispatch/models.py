@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field as PField
-from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
-
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401  (tables of this service's schema)
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
 
 
 class CaseBase(SQLModel):

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-
 from onegrid_runtime.service import Session
 
 from dispatch import service

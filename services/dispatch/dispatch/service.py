@@ -9,9 +9,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlmodel import func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import (
     Actor,
@@ -24,10 +21,13 @@ from onegrid_contracts.events import (
     CaseTriaged,
     CaseVerified,
     MediationConcluded,
+    MediationPerformed,
     RoutingDecision,
 )
 from onegrid_runtime.auth import Principal, Role
 from onegrid_runtime.outbox import emit
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.config import DispatchSettings
 from dispatch.errors import CaseNotFound, Forbidden, IllegalTransition
@@ -125,20 +125,52 @@ def dispatch_to(
         co_departments=co_departments, deadline_at=case.deadline_at, urgent=case.urgent, routing=decision, hop=case.hop))
 
 
-async def conclude_mediation(*, session: AsyncSession, event: MediationConcluded) -> None:
+# Where a case goes when mediation ends without agreement, by the route given to the parties.
+TERMINATION_ROUTES = {"police": "D06"}
+
+
+async def conclude_mediation(
+    *, session: AsyncSession, event: MediationConcluded, settings: DispatchSettings
+) -> None:
+    """Agreement: the case waits for the obligations to be honoured. Termination: route it on."""
     case = await session.get(Case, event.case_id)
     if case is None or case.status != "in_mediation":
         return
     actor = Actor(role="system", id="mediation", committee=event.committee)
     if event.outcome == "agreement":
+        session.add(CaseAction(case_id=case.id, action="mediation_agreed", from_status=case.status,
+                               to_status=case.status, actor_role=actor.role, actor_id=actor.id, note=event.summary))
+        return
+    department = TERMINATION_ROUTES.get(event.route or "")
+    if department is not None:
+        decision = RoutingDecision(method="rule", rule_id=f"mediation-route:{event.route}", confidence=1.0)
+        dispatch_to(session=session, case=case, department=department, co_departments=[], decision=decision,
+                    actor=actor, settings=settings)
+    elif event.route in ("court", "arbitration"):
         case.closed_at = datetime.now(timezone.utc)
-        _log(session, case, "close", "closed", actor, event.summary)
-        emit(session, CaseClosed(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
-                                 outcome="mediation_agreement"))
+        _log(session, case, "close", "closed", actor, f"referred to {event.route}")
+        emit(session, CaseClosed(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor, outcome="referred"))
     else:
         _log(session, case, "triage", "triage", actor, f"mediation terminated, route {event.route}")
         emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
                                   reason=f"mediation terminated without agreement (route: {event.route})"))
+
+
+async def record_mediation_performance(*, session: AsyncSession, event: MediationPerformed) -> None:
+    """An honoured agreement closes the case; a broken one goes to the dispatcher."""
+    case = await session.get(Case, event.case_id)
+    if case is None or case.status != "in_mediation":
+        return
+    actor = Actor(role="system", id="mediation", committee=event.committee)
+    if event.honoured:
+        case.closed_at = datetime.now(timezone.utc)
+        _log(session, case, "close", "closed", actor, event.note or "agreement honoured")
+        emit(session, CaseClosed(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
+                                 outcome="mediation_agreement"))
+    else:
+        _log(session, case, "triage", "triage", actor, event.note or "agreement not honoured")
+        emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
+                                  reason=f"mediation agreement not honoured: {event.note or 'no note'}"))
 
 
 async def get_case(*, session: AsyncSession, case_id: uuid.UUID, reader: Principal) -> Case:

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Depends
-
 from onegrid_runtime.auth import Principal, Role, authorize
 
 Reporter = Annotated[Principal, Depends(authorize(Role.resident, Role.grid_member, Role.dispatcher, Role.system))]

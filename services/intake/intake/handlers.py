@@ -6,12 +6,13 @@ from onegrid_contracts.events import EVENT_CLASSES
 from onegrid_runtime.consumer import Handlers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from intake.config import IntakeSettings
 from intake.service import record_case_event
 
 handlers = Handlers()
 
 
-async def on_case_event(*, session: AsyncSession, event: Event, envelope: Envelope) -> None:
+async def on_case_event(*, session: AsyncSession, event: Event, envelope: Envelope, settings: IntakeSettings) -> None:
     await record_case_event(session=session, event=event, envelope=envelope, catalog=load_catalog())
 
 

@@ -3,10 +3,9 @@
 from pathlib import Path
 
 from fastapi import FastAPI
-
 from onegrid_runtime.service import create_app
 
-from intake.config import get_settings
+from intake.config import IntakeSettings, get_settings
 from intake.grids import import_town, load_index
 from intake.handlers import handlers
 from intake.routes import router
@@ -22,12 +21,16 @@ async def on_startup(app: FastAPI) -> None:
     app.state.grids = index
 
 
-app = create_app(
-    settings=get_settings(),
-    title="OneGrid intake",
-    description="The front door: reports from every channel, grids and households, the reporter's view.",
-    routers=[router],
-    handlers=handlers,
-    migrations_dir=Path(__file__).parent / "migrations",
-    on_startup=on_startup,
-)
+def build_app(settings: IntakeSettings | None = None) -> FastAPI:
+    return create_app(
+        settings=settings or get_settings(),
+        title="OneGrid intake",
+        description="The front door: reports from every channel, grids and households, the reporter's view.",
+        routers=[router],
+        handlers=handlers,
+        migrations_dir=Path(__file__).parent / "migrations",
+        on_startup=on_startup,
+    )
+
+
+app = build_app()

@@ -6,16 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field as PField, model_validator
-from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
-from sqlmodel import Field, SQLModel
-
+from onegrid_runtime.consumer import InboxEntry  # noqa: F401
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401  (table of this service's schema)
-from onegrid_runtime.consumer import InboxEntry  # noqa: F401
-
-
-
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import Field as PField
+from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 # --- registers ----------------------------------------------------------------------------
 

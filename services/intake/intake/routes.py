@@ -6,10 +6,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
-from sqlmodel import select
-
 from onegrid_contracts.catalog import load_catalog
 from onegrid_runtime.service import Session
+from sqlmodel import select
 
 from intake import service
 from intake.auth import GridReader, Reporter, ReportReader

@@ -6,14 +6,13 @@ import hashlib
 import json
 import uuid
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseReported, Location
 from onegrid_runtime.auth import Principal, Role
 from onegrid_runtime.outbox import emit
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.errors import Conflict, Forbidden, InvalidInput, OutsideAllGrids, ReportNotFound
 from intake.grids import GridIndex

@@ -15,6 +15,7 @@ STATUS_BY_EVENT = {
     "onegrid.case.mediation_requested": "in_mediation",
     "onegrid.mediation.opened": "in_mediation",
     "onegrid.mediation.concluded": "mediation_concluded",
+    "onegrid.mediation.performed": "mediation_concluded",
 }
 
 _TEXT = {
@@ -37,4 +38,6 @@ def describe(status: str, *, department: str, event: Event | None = None) -> str
     if event is not None and event.type == "onegrid.mediation.concluded":
         outcome = getattr(event, "outcome", "")
         text = "The parties reached an agreement." if outcome == "agreement" else "Mediation ended without agreement."
+    if event is not None and event.type == "onegrid.mediation.performed":
+        text = "The agreement has been honoured." if getattr(event, "honoured", False) else "The agreement was not honoured."
     return text.format(department=department or "the department")

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Depends
-
 from onegrid_runtime.auth import Principal, Role, authorize
 
 DisputeReader = Annotated[Principal, Depends(authorize(Role.mediator, Role.dispatcher, Role.system))]

@@ -3,11 +3,10 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from onegrid_runtime.service import create_app
 from sqlmodel import select
 
-from onegrid_runtime.service import create_app
-
-from mediation.config import get_settings
+from mediation.config import MediationSettings, get_settings
 from mediation.handlers import handlers
 from mediation.models import Committee
 from mediation.routes import router
@@ -23,12 +22,16 @@ async def on_startup(app: FastAPI) -> None:
                                         jurisdiction=settings.jurisdiction)
 
 
-app = create_app(
-    settings=get_settings(),
-    title="OneGrid mediation",
-    description="The mediation network: committees, mediators, disputes from lead to archive.",
-    routers=[router],
-    handlers=handlers,
-    migrations_dir=Path(__file__).parent / "migrations",
-    on_startup=on_startup,
-)
+def build_app(settings: MediationSettings | None = None) -> FastAPI:
+    return create_app(
+        settings=settings or get_settings(),
+        title="OneGrid mediation",
+        description="The mediation network: committees, mediators, disputes from lead to archive.",
+        routers=[router],
+        handlers=handlers,
+        migrations_dir=Path(__file__).parent / "migrations",
+        on_startup=on_startup,
+    )
+
+
+app = build_app()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field as PField
-from sqlmodel import Field, SQLModel
-
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401  (tables of this service's schema)
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlmodel import Field, SQLModel
 
 
 class Committee(SQLModel, table=True):
@@ -49,3 +49,9 @@ class DisputePublic(DisputeBase):
 class AgreementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     terms: str = PField(min_length=1, max_length=8000, description="What the parties agreed")
+
+
+class PerformanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    honoured: bool = PField(description="Did the parties do what they agreed?")
+    note: str | None = PField(default=None, max_length=4000)

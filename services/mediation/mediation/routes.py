@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
-
 from onegrid_runtime.service import Session
 
 from mediation import service
 from mediation.auth import DisputeReader, Mediator
-from mediation.models import AgreementIn, DisputePublic
+from mediation.models import AgreementIn, DisputePublic, PerformanceIn
 
 router = APIRouter(prefix="/v1", tags=["disputes"])
 ERRORS = {403: {"description": "Not your committee"}, 404: {"description": "No such dispute"},
@@ -36,4 +35,13 @@ async def record_agreement(dispute_id: uuid.UUID, body: AgreementIn, principal: 
     """Record the parties' agreement; dispatch closes the case."""
     dispute = await service.get_dispute(session=session, dispute_id=dispute_id, reader=principal)
     dispute = await service.record_agreement(session=session, dispute=dispute, mediator=principal, terms=body.terms)
+    return DisputePublic.model_validate(dispute, from_attributes=True)
+
+
+@router.post("/disputes/{dispute_id}/performance", response_model=DisputePublic, responses=ERRORS)
+async def record_performance(dispute_id: uuid.UUID, body: PerformanceIn, principal: Mediator, session: Session) -> DisputePublic:
+    """Record whether the agreement was honoured; an honoured agreement closes the case."""
+    dispute = await service.get_dispute(session=session, dispute_id=dispute_id, reader=principal)
+    dispute = await service.record_performance(session=session, dispute=dispute, mediator=principal,
+                                               honoured=body.honoured, note=body.note)
     return DisputePublic.model_validate(dispute, from_attributes=True)

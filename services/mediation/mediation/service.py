@@ -7,12 +7,17 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from onegrid_contracts.events import Actor, CaseMediationRequested, MediationConcluded, MediationOpened
+from onegrid_contracts.events import (
+    Actor,
+    CaseMediationRequested,
+    MediationConcluded,
+    MediationOpened,
+    MediationPerformed,
+)
 from onegrid_runtime.auth import Principal, Role
 from onegrid_runtime.outbox import emit
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mediation.errors import DisputeNotFound, Forbidden, IllegalStep
 from mediation.models import Committee, Dispute
@@ -68,6 +73,22 @@ async def record_agreement(*, session: AsyncSession, dispute: Dispute, mediator:
         emit(session, MediationConcluded(
             case_id=dispute.case_id, jurisdiction=dispute.jurisdiction, actor=Actor(**mediator.actor()),
             dispute_id=dispute.id, committee=dispute.committee, outcome="agreement", summary=terms[:500]))
+    return dispute
+
+
+async def record_performance(
+    *, session: AsyncSession, dispute: Dispute, mediator: Principal, honoured: bool, note: str | None
+) -> Dispute:
+    """The mediator checked whether the parties did what they agreed."""
+    if dispute.status != "agreed":
+        raise IllegalStep(f"performance is checked on an agreed dispute, not on one that is {dispute.status}",
+                          current_status=dispute.status)
+    dispute.status = "performed" if honoured else "breached"
+    session.add(dispute)
+    if dispute.case_id is not None:
+        emit(session, MediationPerformed(
+            case_id=dispute.case_id, jurisdiction=dispute.jurisdiction, actor=Actor(**mediator.actor()),
+            dispute_id=dispute.id, committee=dispute.committee, honoured=honoured, note=note))
     return dispute
 
 

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import Depends
-
 from onegrid_runtime.auth import Principal, Role, authorize
 
 DeliveryLogReader = Annotated[Principal, Depends(authorize(Role.dispatcher, Role.system))]

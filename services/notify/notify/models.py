@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
-
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401  (tables of this service's schema)
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
+from pydantic import BaseModel
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 
 class CaseContact(SQLModel, table=True):

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import Actor, NotificationRecorded
 from onegrid_runtime.outbox import emit
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.models import CaseContact, Notification, NotificationPage, NotificationPublic
 

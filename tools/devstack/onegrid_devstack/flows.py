@@ -99,6 +99,9 @@ def dispute(urls: dict[str, str], *, grid: str, resident: str = "resident-smoke"
     ok(http.post(f"{urls['mediation']}/v1/disputes/{disputes[0]['id']}/agreement", headers=mediator,
                  json={"terms": "界石按1998年承包合同位置重立,双方各承担一半费用"}))
     journey.step("agreement recorded")
+    ok(http.post(f"{urls['mediation']}/v1/disputes/{disputes[0]['id']}/performance", headers=mediator,
+                 json={"honoured": True, "note": "界石已重立"}))
+    journey.step("agreement honoured")
     wait_for(lambda: ok(http.get(case_url, headers=dispatcher)), lambda c: c["status"] == "closed", "dispatch to close the case")
     journey.step("closed by dispatch")
     wait_for(lambda: ok(http.get(f"{urls['intake']}/v1/reports/{journey.case_id}", headers=token("resident", subject=resident))),

@@ -65,7 +65,6 @@ import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
