@@ -44,6 +44,7 @@ def create_app(
     handlers: Handlers | None,
     migrations_dir: Path,
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    background: list[Callable[[FastAPI], Awaitable[None]]] | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
     @asynccontextmanager
@@ -60,6 +61,9 @@ def create_app(
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         if consumer is not None:
             tasks.append(asyncio.create_task(consumer.run(), name="event-consumer"))
+        # Long-running loops of the service (deadline timers, delivery workers): cancelled on shutdown.
+        for loop in background or []:
+            tasks.append(asyncio.create_task(loop(app), name=getattr(loop, "__name__", "background")))
         relay.wake()  # publish whatever an earlier run committed but did not send
         log.info("%s started", settings.service_name)
         try:

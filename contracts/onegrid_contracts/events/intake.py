@@ -27,4 +27,15 @@ class CaseReported(Event):
     occurred_at_reported: datetime | None = Field(default=None, description="When the problem happened, as reported")
 
 
-EVENTS: tuple[type[Event], ...] = (CaseReported,)
+class CaseRated(Event):
+    """The reporter rated how the case was handled; a dissatisfied rating asks dispatch to reopen."""
+
+    type: ClassVar[str] = "onegrid.case.rated"
+    producer: ClassVar[str] = "intake"
+
+    rating: int = Field(ge=1, le=5, description="Satisfaction, 1 (very dissatisfied) to 5 (very satisfied)")
+    comment: str | None = None
+    reopen_requested: bool = Field(description="Dissatisfied (rating <= 2) within the reopening window")
+
+
+EVENTS: tuple[type[Event], ...] = (CaseReported, CaseRated)
