@@ -61,28 +61,47 @@ class Handlers:
         return register
 
 
-async def apply_event(db: Database, handlers: Handlers, envelope: Envelope, settings: ServiceSettings) -> bool:
-    """Apply one event in its own transaction; False when it was already applied."""
-    handler = handlers.by_type.get(envelope.type)
-    if handler is None:
-        return False
-    event = envelope.event()
-    case_id_var.set(str(event.case_id))
-    traceparent_var.set(envelope.extensions.get("traceparent"))
+async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelope], settings: ServiceSettings) -> int:
+    """Apply events in ONE transaction, skipping those already applied; returns how many were applied.
+
+    A fetched batch commits together (one commit instead of one per message); if anything in it
+    fails, the caller falls back to one transaction per event to isolate the culprit.
+    """
+    pending = [e for e in envelopes if e.type in handlers.by_type]
+    if not pending:
+        return 0
+    applied: list[Envelope] = []
     try:
         async with db.transaction() as session:
-            if await _seen(session, envelope.id):
-                return False
-            session.add(InboxEntry(event_id=envelope.id, event_type=envelope.type))
-            await handler(session=session, event=event, envelope=envelope, settings=settings)
+            ids = [e.id for e in pending]
+            seen = set((await session.exec(select(InboxEntry.event_id).where(InboxEntry.event_id.in_(ids)))).all())  # type: ignore[attr-defined]
+            for envelope in pending:
+                if envelope.id in seen:
+                    continue
+                seen.add(envelope.id)
+                event = envelope.event()
+                case_id_var.set(str(event.case_id))
+                traceparent_var.set(envelope.extensions.get("traceparent"))
+                session.add(InboxEntry(event_id=envelope.id, event_type=envelope.type))
+                await handlers.by_type[envelope.type](session=session, event=event, envelope=envelope, settings=settings)
+                applied.append(envelope)
     except IntegrityError:
-        # Another replica applied the same event concurrently: the inbox key says so.
-        async with db.transaction() as session:
-            if await _seen(session, envelope.id):
-                return False
+        # Another replica applied one of these concurrently: its inbox key says so.
+        if len(pending) == 1:
+            async with db.transaction() as session:
+                if await _seen(session, pending[0].id):
+                    return 0
         raise
-    consumed_total.labels(envelope.type).inc()
-    return True
+    finally:
+        case_id_var.set(None)
+    for envelope in applied:
+        consumed_total.labels(envelope.type).inc()
+    return len(applied)
+
+
+async def apply_event(db: Database, handlers: Handlers, envelope: Envelope, settings: ServiceSettings) -> bool:
+    """Apply one event in its own transaction; False when it was already applied (or has no handler)."""
+    return await apply_events(db, handlers, [envelope], settings) == 1
 
 
 async def _seen(session: AsyncSession, event_id: str) -> bool:
@@ -137,9 +156,8 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
                 offsets: dict[TopicPartition, OffsetAndMetadata] = {}
                 for tp, records in batches.items():
-                    for record in records:
-                        await self._process(record, producer)
-                        offsets[tp] = OffsetAndMetadata(record.offset + 1, "")
+                    await self._process_batch(records, producer)
+                    offsets[tp] = OffsetAndMetadata(records[-1].offset + 1, "")
                 if offsets:
                     await consumer.commit(offsets)
         finally:
@@ -150,26 +168,44 @@ class EventConsumer:
                 except Exception as exc:
                     log.debug("stop failed: %r", exc)
 
-    async def _process(self, record: ConsumerRecord, producer: AIOKafkaProducer) -> None:
-        try:
-            envelope = from_kafka(record.key, record.value, record.headers)
-            if envelope.type in self.handlers.by_type:
-                envelope.event()  # data that does not fit its model will never succeed: no retries
-        except InvalidEnvelope as exc:
-            await self._dead_letter(producer, record, f"invalid event: {exc}")
+    async def _process_batch(self, records: list[ConsumerRecord], producer: AIOKafkaProducer) -> None:
+        valid: list[tuple[ConsumerRecord, Envelope]] = []
+        for record in records:
+            try:
+                envelope = from_kafka(record.key, record.value, record.headers)
+                if envelope.type in self.handlers.by_type:
+                    envelope.event()  # data that does not fit its model will never succeed: no retries
+                    valid.append((record, envelope))
+            except InvalidEnvelope as exc:
+                await self._dead_letter(producer, record, f"invalid event: {exc}")
+        if not valid:
             return
-        for attempt in range(1, self.settings.consumer_max_attempts + 1):
+        try:
+            await apply_events(self.db, self.handlers, [e for _, e in valid], self.settings)
+            return
+        except Exception as exc:
+            if len(valid) == 1:
+                await self._retry(valid[0][0], valid[0][1], producer, failed=exc)
+                return
+            log.warning("batch of %d events failed (%r); applying them one by one", len(valid), exc)
+        for record, envelope in valid:
+            await self._retry(record, envelope, producer, failed=None)
+
+    async def _retry(
+        self, record: ConsumerRecord, envelope: Envelope, producer: AIOKafkaProducer, failed: Exception | None
+    ) -> None:
+        """Apply one event alone, with backoff; dead-letter it when it keeps failing."""
+        error = failed
+        for attempt in range(2 if failed else 1, self.settings.consumer_max_attempts + 1):
+            if attempt > 1:
+                await asyncio.sleep(0.1 * 2**attempt)
             try:
                 await apply_event(self.db, self.handlers, envelope, self.settings)
                 return
             except Exception as exc:
-                if attempt == self.settings.consumer_max_attempts:
-                    log.exception("event %s (%s) failed %d times", envelope.id, envelope.type, attempt)
-                    await self._dead_letter(producer, record, f"{type(exc).__name__}: {exc}")
-                    return
-                await asyncio.sleep(0.2 * 2**attempt)
-            finally:
-                case_id_var.set(None)
+                error = exc
+                log.warning("event %s (%s) failed, attempt %d: %r", envelope.id, envelope.type, attempt, exc)
+        await self._dead_letter(producer, record, f"{type(error).__name__}: {error}")
 
     async def _dead_letter(self, producer: AIOKafkaProducer, record: ConsumerRecord, error: str) -> None:
         headers = list(record.headers or ()) + [
