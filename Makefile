@@ -36,6 +36,11 @@ test: setup
 smoke: setup
 	$(PY) -m onegrid_devstack smoke
 
+## Measure the whole pipeline (PostgreSQL, Kafka, four services) and write bench/results/latest.json.
+bench: setup
+	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } || { echo "install wrk (apt-get install wrk)"; exit 1; }
+	$(PY) bench/bench.py
+
 ## Regenerate contracts/schemas/*.json and contracts/asyncapi.yaml from the event models.
 contracts: setup
 	$(PY) -m onegrid_contracts.generate
