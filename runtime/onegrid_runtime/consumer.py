@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from onegrid_runtime.aio import bounded
 from onegrid_runtime.db import Database, UtcDateTime, utcnow
 from onegrid_runtime.logs import case_id_var, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
@@ -148,9 +149,9 @@ class EventConsumer:
             client_id=f"{self.settings.service_name}-dlq",
             enable_idempotence=True,
         )
-        await asyncio.wait_for(consumer.start(), 30)
+        await bounded(consumer.start(), 30)
         try:
-            await asyncio.wait_for(producer.start(), 30)
+            await bounded(producer.start(), 30)
             self.running = True
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
@@ -164,7 +165,7 @@ class EventConsumer:
             self.running = False
             for client in (consumer, producer):
                 try:
-                    await asyncio.wait_for(client.stop(), 10)
+                    await bounded(client.stop(), 10)
                 except Exception as exc:
                     log.debug("stop failed: %r", exc)
 
@@ -217,7 +218,7 @@ class EventConsumer:
         ]
         log.error("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
         # Bounded: if the dead-letter topic cannot take it, fail and retry from the committed offset.
-        await asyncio.wait_for(
+        await bounded(
             producer.send_and_wait(self.settings.dead_letter_topic, record.value, key=record.key, headers=headers), 30
         )
         dead_letters_total.inc()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from onegrid_runtime.aio import bounded
 from onegrid_runtime.auth import public
 
 router = APIRouter(tags=["operations"])
@@ -25,7 +25,7 @@ async def readyz(request: Request, _: Public) -> JSONResponse:
     state = request.app.state
     checks: dict[str, str] = {}
     try:
-        await asyncio.wait_for(state.db.ping(), 3)
+        await bounded(state.db.ping(), 3)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"down: {type(exc).__name__}"

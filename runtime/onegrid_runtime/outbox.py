@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func, t
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from onegrid_runtime.aio import bounded
 from onegrid_runtime.db import AFTER_COMMIT_FLAG, Database, UtcDateTime, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
@@ -94,7 +95,7 @@ class OutboxRelay:
         backoff = 0.5
         while True:
             try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.relay_poll_seconds)
+                await bounded(self._wake.wait(), self.settings.relay_poll_seconds)
             except TimeoutError:
                 pass
             self._wake.clear()
@@ -122,7 +123,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             producer = await self._ensure_producer()
-            await asyncio.wait_for(self._send_all(producer, rows), self.send_timeout)
+            await bounded(self._send_all(producer, rows), self.send_timeout)
             await session.exec(delete(OutboxMessage).where(OutboxMessage.seq.in_([r.seq for r in rows])))  # type: ignore[union-attr,call-overload]
         published_total.inc(len(rows))
         return len(rows)
@@ -152,7 +153,7 @@ class OutboxRelay:
                 request_timeout_ms=int(self.send_timeout * 1000),
             )
             try:
-                await asyncio.wait_for(producer.start(), self.send_timeout)
+                await bounded(producer.start(), self.send_timeout)
             except BaseException:
                 await _stop_quietly(producer)
                 raise
@@ -170,7 +171,7 @@ class OutboxRelay:
     async def kafka_ready(self) -> bool:
         try:
             producer = await self._ensure_producer()
-            await asyncio.wait_for(producer.client.fetch_all_metadata(), 3)
+            await bounded(producer.client.fetch_all_metadata(), 3)
             return True
         except Exception:
             await self._drop_producer()
@@ -179,6 +180,6 @@ class OutboxRelay:
 
 async def _stop_quietly(producer: AIOKafkaProducer) -> None:
     try:
-        await asyncio.wait_for(producer.stop(), 5)
+        await bounded(producer.stop(), 5)
     except Exception as exc:
         log.debug("producer stop failed: %r", exc)

@@ -1,7 +1,10 @@
 from functools import lru_cache
 
 from onegrid_runtime.settings import ServiceSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from dispatch.routing import DEFAULT_CONFIDENCE_THRESHOLD
 
 
 class DispatchSettings(ServiceSettings):
@@ -10,8 +13,17 @@ class DispatchSettings(ServiceSettings):
     service_name: str = "dispatch"
     http_port: int = 8002
     database_url: str = "sqlite+aiosqlite:///./var/dispatch.db"
-    urgent_deadline_hours: float = 4.0
-    normal_deadline_days: float = 5.0
+    # Data files (None: the defaults shipped beside the code).
+    calendar_file: str | None = Field(default=None, description="Working calendar (calendar.yaml)")
+    deadlines_file: str | None = Field(default=None, description="Deadlines by category and priority (deadlines.yaml)")
+    routing_rules_file: str | None = Field(default=None, description="Routing overrides (routing_rules.yaml)")
+    # Routing
+    routing_confidence_threshold: float = Field(default=DEFAULT_CONFIDENCE_THRESHOLD, ge=0, le=1)
+    max_hops: int = Field(default=3, description="Returns after which a case goes to triage instead of onwards")
+    next_candidate_min_score: float = Field(default=0.15, description="A returned case goes to the next candidate "
+                                            "only if the model gave it at least this score")
+    # Timers
+    timer_poll_seconds: float = 5.0
 
 
 @lru_cache

@@ -1,8 +1,7 @@
-"""Events dispatch consumes: new cases from intake, conclusions from mediation."""
+"""Events dispatch consumes: new cases and ratings from intake, conclusions from mediation."""
 
 from onegrid_contracts import Envelope
-from onegrid_contracts.catalog import load_catalog
-from onegrid_contracts.events import CaseReported, MediationConcluded, MediationPerformed
+from onegrid_contracts.events import CaseRated, CaseReported, MediationConcluded, MediationPerformed
 from onegrid_runtime.consumer import Handlers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,7 +13,12 @@ handlers = Handlers()
 
 @handlers.on(CaseReported)
 async def on_case_reported(*, session: AsyncSession, event: CaseReported, envelope: Envelope, settings: DispatchSettings) -> None:
-    await service.register_case(session=session, event=event, catalog=load_catalog(), settings=settings)
+    await service.register_case(session=session, event=event, settings=settings)
+
+
+@handlers.on(CaseRated)
+async def on_case_rated(*, session: AsyncSession, event: CaseRated, envelope: Envelope, settings: DispatchSettings) -> None:
+    await service.record_rating(session=session, event=event, settings=settings)
 
 
 @handlers.on(MediationConcluded)

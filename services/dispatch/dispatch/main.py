@@ -6,8 +6,18 @@ from fastapi import FastAPI
 from onegrid_runtime.service import create_app
 
 from dispatch.config import DispatchSettings, get_settings
+from dispatch.deadlines import deadline_timer
 from dispatch.handlers import handlers
+from dispatch.learning import ensure_model
 from dispatch.routes import router
+from dispatch.routes_routing import router as routing_router
+from dispatch.service import toolkit
+
+
+async def _on_startup(app: FastAPI) -> None:
+    kit = toolkit(app.state.settings)  # loads and checks the data files: a bad file stops the start
+    app.state.clock = kit.clock
+    await ensure_model(app.state.db, kit.catalog)
 
 
 def build_app(settings: DispatchSettings | None = None) -> FastAPI:
@@ -15,9 +25,11 @@ def build_app(settings: DispatchSettings | None = None) -> FastAPI:
         settings=settings or get_settings(),
         title="OneGrid dispatch",
         description="Routing, the case lifecycle, deadlines and escalation; department and dispatcher work APIs.",
-        routers=[router],
+        routers=[router, routing_router],
         handlers=handlers,
         migrations_dir=Path(__file__).parent / "migrations",
+        on_startup=_on_startup,
+        background=[deadline_timer],
     )
 
 

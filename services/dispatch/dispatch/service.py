@@ -1,4 +1,7 @@
-"""Dispatch's service logic: routing on arrival and the case lifecycle.
+"""Dispatch's service logic on arrival and from the other services' events: routing a reported
+case (rules, then the learned model, else triage), mediation outcomes, ratings. The lifecycle's
+transitions are in ``lifecycle.py``, ``returns.py`` and ``extensions.py``; deadlines in
+``deadlines.py``; queues and KPIs in ``queues.py`` and ``kpis.py``.
 
 Plain async functions; the request or message handler owns the transaction, so each state
 change commits together with the event that announces it.
@@ -6,82 +9,72 @@ change commits together with the event that announces it.
 
 from __future__ import annotations
 
+import os
 import uuid
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
 
-from onegrid_contracts.catalog import Catalog
+from onegrid_contracts.catalog import Catalog, load_catalog
 from onegrid_contracts.events import (
     Actor,
-    CaseAccepted,
     CaseClosed,
-    CaseDispatched,
     CaseMediationRequested,
+    CaseRated,
     CaseReported,
-    CaseResolved,
     CaseTriaged,
-    CaseVerified,
     MediationConcluded,
     MediationPerformed,
+    RoutingCandidate,
     RoutingDecision,
 )
 from onegrid_runtime.auth import Principal, Role
 from onegrid_runtime.outbox import emit
-from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dispatch.calendar import WorkingCalendar
 from dispatch.config import DispatchSettings
-from dispatch.errors import CaseNotFound, Forbidden, IllegalTransition
-from dispatch.models import Case, CaseAction, CasePage, CasePublic
-
-SYSTEM = Actor(role="system", id="dispatch")
-
-# action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "accept": (frozenset({"dispatched"}), "accepted"),
-    "resolve": (frozenset({"accepted"}), "resolved"),
-    "verify": (frozenset({"resolved"}), "closed"),
-}
+from dispatch.deadlines import Clock, DeadlinePolicy
+from dispatch.errors import CaseNotFound, Forbidden
+from dispatch.learning import ModelCache
+from dispatch.lifecycle import SYSTEM, dispatch_to, log_action, reopen
+from dispatch.models import Case, CaseAction
+from dispatch.routing_rules import RoutingRules
 
 
-def allowed_actions(status: str) -> list[str]:
-    return sorted(action for action, (sources, _) in TRANSITIONS.items() if status in sources)
+@dataclass(frozen=True)
+class Toolkit:
+    """What routing and deadlines need, loaded once per configuration from the data files."""
+
+    catalog: Catalog
+    rules: RoutingRules
+    clock: Clock
+    models: ModelCache
+
+    @property
+    def self_handle_categories(self) -> set[str]:
+        return {c.code for c in self.catalog.categories.values() if c.self_handle}
 
 
-def _transition(case: Case, action: str) -> str:
-    sources, target = TRANSITIONS[action]
-    if case.status not in sources:
-        allowed = allowed_actions(case.status)
-        raise IllegalTransition(
-            f"cannot {action} a case that is {case.status}; allowed now: {', '.join(allowed) or 'nothing'}",
-            current_status=case.status,
-            allowed=allowed,
-        )
-    return target
+def toolkit(settings: DispatchSettings) -> Toolkit:
+    return _toolkit(settings.calendar_file, settings.deadlines_file, settings.routing_rules_file, settings.timezone,
+                    os.environ.get("ONEGRID_CATALOG_DIR"))
 
 
-def _log(session: AsyncSession, case: Case, action: str, to_status: str, actor: Actor, note: str | None = None) -> None:
-    session.add(
-        CaseAction(case_id=case.id, action=action, from_status=case.status, to_status=to_status,
-                   actor_role=actor.role, actor_id=actor.id, note=note)
-    )
-    case.status = to_status
-    case.updated_at = datetime.now(timezone.utc)
-    session.add(case)
+@lru_cache(maxsize=8)
+def _toolkit(calendar_file, deadlines_file, rules_file, tz, _catalog_dir) -> Toolkit:
+    catalog = load_catalog()
+    clock = Clock(DeadlinePolicy.load(deadlines_file), WorkingCalendar.load(calendar_file, default_timezone=tz))
+    return Toolkit(catalog=catalog, rules=RoutingRules.load(rules_file, catalog), clock=clock, models=ModelCache())
 
 
-def deadline_for(*, start: datetime, urgent: bool, settings: DispatchSettings) -> datetime:
-    if urgent:
-        return start + timedelta(hours=settings.urgent_deadline_hours)
-    return start + timedelta(days=settings.normal_deadline_days)
-
-
-async def register_case(
-    *, session: AsyncSession, event: CaseReported, catalog: Catalog, settings: DispatchSettings
-) -> Case | None:
-    """A reported case arrives: route it by the catalog, to mediation, or to triage."""
+# -- arrival -------------------------------------------------------------------------------------
+async def register_case(*, session: AsyncSession, event: CaseReported, settings: DispatchSettings) -> Case | None:
+    """A reported case arrives: to mediation, by the rules, by the learned model, or to triage."""
     if await session.get(Case, event.case_id) is not None:
         return None
-    category = catalog.categories.get(event.category or "")
+    kit = toolkit(settings)
+    category = kit.catalog.categories.get(event.category or "")
     case = Case(
         id=event.case_id, case_number=event.case_number, jurisdiction=event.jurisdiction, category=event.category,
         description=event.description, grid=event.grid, community=event.community, priority=event.priority,
@@ -92,46 +85,60 @@ async def register_case(
     session.add(CaseAction(case_id=case.id, action="register", to_status="registered", actor_role="system",
                            actor_id="dispatch"))
     await session.flush()
-    common = dict(case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM)
     if category is not None and category.mediation:
-        _log(session, case, "request_mediation", "in_mediation", SYSTEM, f"category {category.code} is a civil dispute")
+        log_action(session, case, "request_mediation", "in_mediation", SYSTEM,
+                   f"category {category.code} is a civil dispute")
         emit(session, CaseMediationRequested(
-            **common, case_number=case.case_number, category=case.category, description=case.description,
-            grid=case.grid, community=case.community, escalation_risk=category.escalation_risk))
-    elif category is not None:
-        decision = RoutingDecision(method="rule", rule_id=f"catalog:{category.code}", confidence=1.0)
-        dispatch_to(session=session, case=case, department=category.department,
-                    co_departments=list(category.co_departments), decision=decision, actor=SYSTEM, settings=settings)
-    else:
-        case.routing = {"method": "none", "reason": "free text without category"}
-        _log(session, case, "triage", "triage", SYSTEM, "no category given")
-        emit(session, CaseTriaged(**common, reason="no category given; waiting for the dispatcher"))
+            case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM, case_number=case.case_number,
+            category=case.category, description=case.description, grid=case.grid, community=case.community,
+            escalation_risk=category.escalation_risk))
+        return case
+    await route(session=session, case=case, kit=kit, settings=settings)
     return case
 
 
-def dispatch_to(
-    *, session: AsyncSession, case: Case, department: str, co_departments: list[str], decision: RoutingDecision,
-    actor: Actor, settings: DispatchSettings,
-) -> None:
-    now = datetime.now(timezone.utc)
-    case.department = department
-    case.co_departments = co_departments
+async def route(*, session: AsyncSession, case: Case, kit: Toolkit, settings: DispatchSettings) -> None:
+    """Rules first (overrides, then the catalog); free text by the model when it is confident enough."""
+    rule = kit.rules.decide(catalog=kit.catalog, category=case.category, community=case.community, grid=case.grid,
+                            text=case.description)
+    if rule.department is not None:
+        case.urgent = case.urgent or rule.urgent
+        decision = RoutingDecision(method="rule", rule_id=rule.rule_id, confidence=1.0)
+        dispatch_to(session=session, case=case, department=rule.department, co_departments=list(rule.co_departments),
+                    decision=decision, actor=SYSTEM, clock=kit.clock)
+        return
+    model = await kit.models.active(session)
+    if model is None:  # no model stored yet (the cold-start one is trained when the service starts)
+        case.routing = {"method": "none", "reason": "no routing model available"}
+        log_action(session, case, "triage", "triage", SYSTEM, "no routing model")
+        emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM,
+                                  reason="no routing rule applies and no routing model is available"))
+        return
+    prediction = model.predict(case.description)
+    threshold = settings.routing_confidence_threshold
+    decision = RoutingDecision(
+        method="model", model_version=prediction.model_version, confidence=prediction.confidence,
+        candidates=[RoutingCandidate(department=c.department, score=c.score) for c in prediction.candidates],
+        threshold=threshold, rule_id=rule.rule_id,
+        reason=f"{'rule ' + rule.rule_id + ' leaves it to the model; ' if rule.rule_id else ''}"
+               f"confidence {prediction.confidence:.3f} {'>=' if prediction.confidence >= threshold else '<'} "
+               f"threshold {threshold:.3f}")
+    if prediction.confidence >= threshold:
+        dispatch_to(session=session, case=case, department=prediction.department, co_departments=[],
+                    decision=decision, actor=SYSTEM, clock=kit.clock)
+        return
     case.routing = decision.model_dump(exclude_none=True)
-    case.dispatched_at = now
-    case.deadline_at = deadline_for(start=now, urgent=case.urgent, settings=settings)
-    _log(session, case, "dispatch", "dispatched", actor, decision.rule_id or decision.model_version)
-    emit(session, CaseDispatched(
-        case_id=case.id, jurisdiction=case.jurisdiction, actor=actor, department=department,
-        co_departments=co_departments, deadline_at=case.deadline_at, urgent=case.urgent, routing=decision, hop=case.hop))
+    log_action(session, case, "triage", "triage", SYSTEM, decision.reason)
+    emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM, routing=decision,
+                              reason=f"not confident enough to route: {decision.reason}"))
 
 
+# -- mediation outcomes ----------------------------------------------------------------------------
 # Where a case goes when mediation ends without agreement, by the route given to the parties.
 TERMINATION_ROUTES = {"police": "D06"}
 
 
-async def conclude_mediation(
-    *, session: AsyncSession, event: MediationConcluded, settings: DispatchSettings
-) -> None:
+async def conclude_mediation(*, session: AsyncSession, event: MediationConcluded, settings: DispatchSettings) -> None:
     """Agreement: the case waits for the obligations to be honoured. Termination: route it on."""
     case = await session.get(Case, event.case_id)
     if case is None or case.status != "in_mediation":
@@ -145,13 +152,14 @@ async def conclude_mediation(
     if department is not None:
         decision = RoutingDecision(method="rule", rule_id=f"mediation-route:{event.route}", confidence=1.0)
         dispatch_to(session=session, case=case, department=department, co_departments=[], decision=decision,
-                    actor=actor, settings=settings)
+                    actor=actor, clock=toolkit(settings).clock)
     elif event.route in ("court", "arbitration"):
-        case.closed_at = datetime.now(timezone.utc)
-        _log(session, case, "close", "closed", actor, f"referred to {event.route}")
+        case.closed_at = datetime.now(UTC)
+        case.outcome = "referred"
+        log_action(session, case, "close", "closed", actor, f"referred to {event.route}")
         emit(session, CaseClosed(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor, outcome="referred"))
     else:
-        _log(session, case, "triage", "triage", actor, f"mediation terminated, route {event.route}")
+        log_action(session, case, "triage", "triage", actor, f"mediation terminated, route {event.route}")
         emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
                                   reason=f"mediation terminated without agreement (route: {event.route})"))
 
@@ -163,18 +171,46 @@ async def record_mediation_performance(*, session: AsyncSession, event: Mediatio
         return
     actor = Actor(role="system", id="mediation", committee=event.committee)
     if event.honoured:
-        case.closed_at = datetime.now(timezone.utc)
-        _log(session, case, "close", "closed", actor, event.note or "agreement honoured")
+        case.closed_at = datetime.now(UTC)
+        case.outcome = "mediation_agreement"
+        log_action(session, case, "close", "closed", actor, event.note or "agreement honoured")
         emit(session, CaseClosed(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
                                  outcome="mediation_agreement"))
     else:
-        _log(session, case, "triage", "triage", actor, event.note or "agreement not honoured")
+        log_action(session, case, "triage", "triage", actor, event.note or "agreement not honoured")
         emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
                                   reason=f"mediation agreement not honoured: {event.note or 'no note'}"))
 
 
-async def get_case(*, session: AsyncSession, case_id: uuid.UUID, reader: Principal) -> Case:
-    case = await session.get(Case, case_id)
+# -- ratings ---------------------------------------------------------------------------------------
+async def record_rating(*, session: AsyncSession, event: CaseRated, settings: DispatchSettings) -> None:
+    """Store the rating; a dissatisfied one (reopen requested) reopens the case to its department."""
+    case = await session.get(Case, event.case_id)
+    if case is None:
+        return
+    case.rating, case.rated_at = event.rating, event.occurred_at
+    session.add(case)
+    actor = Actor(role="system", id="intake")
+    session.add(CaseAction(case_id=case.id, action="rate", from_status=case.status, to_status=case.status,
+                           actor_role=actor.role, actor_id=actor.id, note=f"rating {event.rating}: {event.comment or ''}"))
+    if not event.reopen_requested or case.status != "closed" or case.outcome not in ("verified", "self_handled",
+                                                                                        "closed_by_dispatcher"):
+        return
+    kit = toolkit(settings)
+    department = case.resolved_by or case.department
+    if department is None:  # self-handled without a department: the category's department takes it over
+        entry = kit.catalog.categories.get(case.category or "")
+        department = entry.department if entry else None
+    if department is None:
+        return
+    reopen(session=session, case=case, actor=actor, role=Role.system, rating=event.rating, department=department,
+           reason=f"dissatisfied rating {event.rating}" + (f": {event.comment}" if event.comment else ""),
+           clock=kit.clock)
+
+
+# -- reading -----------------------------------------------------------------------------------
+async def get_case(*, session: AsyncSession, case_id: uuid.UUID, reader: Principal, lock: bool = False) -> Case:
+    case = await session.get(Case, case_id, with_for_update=lock)
     if case is None or case.jurisdiction != reader.jurisdiction:
         raise CaseNotFound(f"no case {case_id}")
     if reader.role == Role.dept_staff and reader.department not in {case.department, *case.co_departments}:
@@ -182,62 +218,3 @@ async def get_case(*, session: AsyncSession, case_id: uuid.UUID, reader: Princip
     if reader.role == Role.grid_member and reader.grid != case.grid:
         raise Forbidden(f"case {case.case_number} is in grid {case.grid}, not in your grid {reader.grid}")
     return case
-
-
-async def list_cases(
-    *, session: AsyncSession, reader: Principal, status: str | None, department: str | None, limit: int, offset: int
-) -> CasePage:
-    query = select(Case).where(Case.jurisdiction == reader.jurisdiction)
-    if reader.role == Role.dept_staff:
-        department = reader.department
-    if reader.role == Role.grid_member:
-        query = query.where(Case.grid == reader.grid)
-    if department:
-        query = query.where(Case.department == department)
-    if status:
-        query = query.where(Case.status == status)
-    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-    # Urgent first, then by deadline: what must be done first is on top.
-    rows = (await session.exec(
-        query.order_by(Case.urgent.desc(), Case.deadline_at, Case.reported_at).offset(offset).limit(limit)  # type: ignore[attr-defined]
-    )).all()
-    return CasePage(items=[CasePublic.model_validate(r, from_attributes=True) for r in rows], total=total)
-
-
-async def accept_case(*, session: AsyncSession, case: Case, staff: Principal) -> Case:
-    _own_department(case, staff)
-    target = _transition(case, "accept")
-    case.accepted_at = datetime.now(timezone.utc)
-    actor = Actor(**staff.actor())
-    _log(session, case, "accept", target, actor)
-    emit(session, CaseAccepted(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor, department=case.department or ""))
-    return case
-
-
-async def resolve_case(*, session: AsyncSession, case: Case, staff: Principal, note: str, evidence_urls: list[str]) -> Case:
-    _own_department(case, staff)
-    target = _transition(case, "resolve")
-    case.resolved_at = datetime.now(timezone.utc)
-    actor = Actor(**staff.actor())
-    _log(session, case, "resolve", target, actor, note)
-    emit(session, CaseResolved(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor,
-                               department=case.department or "", note=note, evidence_urls=evidence_urls))
-    return case
-
-
-async def verify_case(*, session: AsyncSession, case: Case, member: Principal, note: str | None) -> Case:
-    if member.role == Role.grid_member and member.grid != case.grid:
-        raise Forbidden(f"only the grid member of {case.grid} verifies this case")
-    target = _transition(case, "verify")
-    actor = Actor(**member.actor())
-    case.closed_at = datetime.now(timezone.utc)
-    _log(session, case, "verify", target, actor, note)
-    common = dict(case_id=case.id, jurisdiction=case.jurisdiction, actor=actor)
-    emit(session, CaseVerified(**common, note=note))
-    emit(session, CaseClosed(**common, outcome="verified", department=case.department))
-    return case
-
-
-def _own_department(case: Case, staff: Principal) -> None:
-    if staff.role == Role.dept_staff and staff.department != case.department:
-        raise Forbidden(f"case {case.case_number} belongs to {case.department}, not to {staff.department}")

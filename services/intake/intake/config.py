@@ -1,6 +1,7 @@
 from functools import lru_cache
 
 from onegrid_runtime.settings import ServiceSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 
@@ -10,7 +11,24 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     database_url: str = "sqlite+aiosqlite:///./var/intake.db"
-    seed_dir: str | None = None  # a town's files (communities.csv, grids.geojson) imported when no grid exists
+    # A town's files (communities.csv, grids.geojson, households.csv, residents.csv): the grid
+    # register is imported when no grid exists, the household register when no household exists.
+    seed_dir: str | None = None
+    # Attachments
+    storage_dir: str = "./var/intake-files"
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
+    # Duplicates: rules as data (YAML); None = the rules shipped with intake (intake/duplicates.yaml)
+    duplicates_enabled: bool = True
+    duplicate_rules: str | None = None
+    # Feedback: a dissatisfied rating (<= this) within the window after resolution asks to reopen
+    reopen_window_days: float = 7.0
+    dissatisfied_at_most: int = 2
+    # Open311: api_key -> client name (set INTAKE_OPEN311_API_KEYS='{"key": "client"}' in production)
+    open311_api_keys: dict[str, str] = Field(default_factory=lambda: {"onegrid-open311-dev-key": "local-client"})
+    open311_max_requests: int = 1000
+    open311_max_days: int = 90
+    public_url: str = "http://127.0.0.1:8001"
 
 
 @lru_cache

@@ -1,8 +1,9 @@
 """Intake errors: all derive from the runtime's OneGridError and render as problem details."""
 
-from onegrid_runtime.errors import Conflict, Forbidden, InvalidInput, NotFound, OneGridError
+from onegrid_runtime.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound, OneGridError
 
-__all__ = ["Conflict", "Forbidden", "InvalidInput", "NotFound", "OneGridError", "ReportNotFound", "OutsideAllGrids"]
+__all__ = ["BadRequest", "Conflict", "Forbidden", "InvalidInput", "NotFound", "OneGridError", "ReportNotFound",
+           "OutsideAllGrids", "RegisterImportRejected"]
 
 
 class ReportNotFound(NotFound):
@@ -12,3 +13,10 @@ class ReportNotFound(NotFound):
 class OutsideAllGrids(InvalidInput):
     code = "outside-all-grids"
     title = "The location is outside every grid"
+
+
+class RegisterImportRejected(InvalidInput):
+    """An import (grids, households, residents) found problems: nothing was written."""
+
+    code = "import-rejected"
+    title = "The import was rejected; nothing was written"

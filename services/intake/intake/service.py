@@ -1,27 +1,48 @@
-"""Intake's service logic: plain async functions; the caller owns the transaction."""
+"""Intake's service logic: taking reports in. Plain async functions; the caller owns the transaction."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta, timezone
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
-from onegrid_contracts.events import CaseReported, Location
+from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_runtime.auth import Principal, Role
+from onegrid_runtime.db import utcnow
 from onegrid_runtime.outbox import emit
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from intake.duplicates import DuplicateRules, find_primary
 from intake.errors import Conflict, Forbidden, InvalidInput, OutsideAllGrids, ReportNotFound
 from intake.grids import GridIndex
-from intake.models import Report, ReportAccepted, ReportCreate, ReportView, TimelineEntry, TimelineItem
+from intake.households import household_flags
+from intake.models import Attachment, Household, Report, ReportAccepted, ReportCreate, Resident, TimelineEntry
 from intake.status import STATUS_BY_EVENT, describe
+
+# The channel each kind of caller reports through, and the channels it may name.
+DEFAULT_CHANNEL = {Role.resident: "resident_app", Role.grid_member: "grid_app", Role.dispatcher: "hotline",
+                   Role.system: "external", Role.admin: "external"}
+ALLOWED_CHANNELS = {Role.resident: {"resident_app"}, Role.grid_member: {"grid_app"}, Role.dispatcher: {"hotline"},
+                    Role.system: {"external"}, Role.admin: {"resident_app", "grid_app", "hotline", "external"}}
 
 
 def body_hash(body: ReportCreate) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Place:
+    grid: str
+    community: str
+    lat: float | None = None
+    lon: float | None = None
+    household: Household | None = None
 
 
 async def create_report(
@@ -32,8 +53,13 @@ async def create_report(
     grids: GridIndex,
     catalog: Catalog,
     idempotency_key: str | None = None,
+    duplicate_rules: DuplicateRules | None = None,
+    channel: str | None = None,
+    attachment_url: str = "/v1/attachments/{id}",
+    open311_token: str | None = None,
 ) -> tuple[ReportAccepted, bool]:
-    """Store a report and emit ``case.reported``; returns (answer, created)."""
+    """Store a report; a new case emits ``case.reported``, a duplicate of an open case is linked to it
+    (``case.duplicate_linked``). Returns (answer, created)."""
     digest = body_hash(body)
     if idempotency_key:
         earlier = (
@@ -44,55 +70,168 @@ async def create_report(
         if earlier is not None:
             if earlier.body_hash != digest:
                 raise Conflict(f"Idempotency-Key {idempotency_key!r} was already used with a different body")
-            return _accepted(earlier), False
+            return await accepted_answer(session, earlier), False
 
+    channel = channel or _channel(body, reporter)
+    occurred_at = body.occurred_at.astimezone(timezone.utc) if body.occurred_at else None
+    if occurred_at is not None and occurred_at > utcnow() + timedelta(minutes=5):
+        raise InvalidInput(f"occurred_at {body.occurred_at.isoformat()} is in the future", field="occurred_at")
     if body.category is not None and body.category not in catalog.categories:
         raise InvalidInput(f"unknown category code {body.category!r}", field="category")
-    grid, community = _place(body, grids)
+    place = await _place(session, body, grids, jurisdiction=reporter.jurisdiction)
+    reporter_id, resident = await _reporter(session, body, reporter)
+    attachments = await _attachments(session, body, reporter)
 
+    flags: set[str] = set(resident.flags) if resident else set()
+    if place.household is not None:
+        members = list((await session.exec(select(Resident).where(Resident.household_id == place.household.id))).all())
+        flags.update(household_flags(members))
+    urgent = body.priority == "urgent" or body.danger_to_life or body.danger_to_property
     report = Report(
         jurisdiction=reporter.jurisdiction,
-        channel=body.channel,
+        channel=channel,
         description=body.description.strip(),
         category=body.category,
-        lat=body.location.lat if body.location else None,
-        lon=body.location.lon if body.location else None,
-        grid=grid,
-        community=community,
-        priority=body.priority,
-        reporter_id=(body.reporter.resident_id if body.reporter and body.reporter.resident_id else None)
-        or (reporter.subject if reporter.role == Role.resident else None),
-        reporter_name=body.reporter.name if body.reporter else None,
+        lat=place.lat,
+        lon=place.lon,
+        grid=place.grid,
+        community=place.community,
+        household_id=place.household.id if place.household else None,
+        address=place.household.address if place.household else None,
+        priority="urgent" if urgent else "normal",
+        danger_to_life=body.danger_to_life,
+        danger_to_property=body.danger_to_property,
+        vulnerability_flags=sorted(flags),
+        reporter_id=reporter_id,
+        reporter_name=body.reporter.name.strip() if body.reporter and body.reporter.name else None,
         reporter_phone=body.reporter.phone if body.reporter else None,
-        occurred_at=body.occurred_at,
+        occurred_at=occurred_at,
         idempotency_key=idempotency_key,
         body_hash=digest,
+        open311_token=open311_token,
     )
     session.add(report)
     await session.flush()  # assigns seq, the source of the human case number
+    for attachment in attachments:
+        attachment.case_id = report.id
+        session.add(attachment)
+    for url in body.media_urls:
+        session.add(Attachment(jurisdiction=report.jurisdiction, case_id=report.id, kind="url", url=str(url),
+                               uploaded_by=reporter.subject))
+
+    match = None
+    if duplicate_rules is not None:
+        match = await find_primary(session=session, report=report, rules=duplicate_rules, catalog=catalog, now=utcnow())
+    if match is not None:
+        await link_duplicate(session=session, report=report, primary=match.primary, reason=match.reason, how="automatic",
+                             actor=reporter)
+        return await accepted_answer(session, report), True
+
+    open_case(session, report, actor=reporter,
+              attachments=[attachment_url.format(id=a.id) for a in attachments] + [str(u) for u in body.media_urls])
+    return await accepted_answer(session, report), True
+
+
+def open_case(session: AsyncSession, report: Report, *, actor: Principal, attachments: list[str]) -> None:
+    """Give the report its case number and announce the case."""
     report.case_number = f"{report.jurisdiction}-{report.reported_at.year}-{report.seq:06d}"
+    session.add(report)
     emit(
         session,
         CaseReported(
             case_id=report.id,
             jurisdiction=report.jurisdiction,
-            actor=reporter.actor(),
+            actor=actor.actor(),
             case_number=report.case_number,
-            channel=body.channel,
+            channel=report.channel,  # type: ignore[arg-type]
             description=report.description,
             category=report.category,
             location=Location(lat=report.lat, lon=report.lon) if report.lat is not None else None,
-            grid=grid,
-            community=community,
-            priority=body.priority,
+            grid=report.grid,
+            community=report.community,
+            priority=report.priority,  # type: ignore[arg-type]
             reporter_id=report.reporter_id,
-            occurred_at_reported=body.occurred_at,
+            occurred_at_reported=report.occurred_at,
+            danger_to_life=report.danger_to_life,
+            danger_to_property=report.danger_to_property,
+            household_id=report.household_id,
+            address=report.address,
+            vulnerability_flags=list(report.vulnerability_flags),
+            attachments=attachments,
         ),
     )
-    return _accepted(report), True
 
 
-def _place(body: ReportCreate, grids: GridIndex) -> tuple[str, str]:
+async def link_duplicate(
+    *, session: AsyncSession, report: Report, primary: Report, reason: str, how: str, actor: Principal
+) -> None:
+    """Link ``report`` (and the reports already linked to it) to the open case ``primary``."""
+    moved = 1
+    if how == "merge":
+        followers = (await session.exec(select(Report).where(Report.primary_case_id == report.id))).all()
+        for follower in followers:
+            follower.primary_case_id = primary.id
+            session.add(follower)
+        moved = report.reporters
+        report.status = "merged"
+    else:
+        report.status = "linked"
+    report.primary_case_id = primary.id
+    report.duplicate_reason = reason[:300]
+    report.reporters = 1
+    session.add(report)
+    await session.execute(update(Report).where(Report.id == primary.id).values(reporters=Report.reporters + moved))
+    await session.refresh(primary, ["reporters"])
+    event = CaseDuplicateLinked(
+        case_id=primary.id, jurisdiction=primary.jurisdiction, actor=actor.actor(), report_id=report.id,
+        reporter_id=report.reporter_id, channel=report.channel, reporters=primary.reporters, how=how, reason=reason,  # type: ignore[arg-type]
+    )
+    event_id = emit(session, event)
+    add_own_timeline(session, primary, event, event_id, status=primary.status,
+                     summary=f"Another report about the same problem was joined to this case ({reason}); "
+                             f"{primary.reporters} reports in all.")
+
+
+def add_own_timeline(session: AsyncSession, report: Report, event: Event, event_id: str, *, status: str, summary: str) -> None:
+    session.add(TimelineEntry(case_id=report.id, event_id=event_id, event_type=event.type, occurred_at=event.occurred_at,
+                              status=status, summary=summary, data=json.loads(event.model_dump_json())))
+
+
+def _channel(body: ReportCreate, reporter: Principal) -> str:
+    allowed = ALLOWED_CHANNELS.get(reporter.role, set())
+    if body.channel is None:
+        return DEFAULT_CHANNEL.get(reporter.role, "external")
+    if body.channel not in allowed:
+        names = ", ".join(sorted(allowed)) or "none"
+        raise InvalidInput(f"role {reporter.role.value} may not report through channel {body.channel!r} "
+                           f"(allowed: {names})", field="channel")
+    return body.channel
+
+
+async def _place(session: AsyncSession, body: ReportCreate, grids: GridIndex, *, jurisdiction: str) -> Place:
+    """Resolve the report's place: household, address, point or grid (several given must agree)."""
+    household = None
+    if body.household_id is not None:
+        household = await session.get(Household, body.household_id)
+        if household is None or household.jurisdiction != jurisdiction:
+            raise InvalidInput(f"unknown household {body.household_id!r}", field="household_id")
+    if body.address is not None:
+        address = " ".join(body.address.split())
+        found = (await session.exec(select(Household).where(Household.jurisdiction == jurisdiction,
+                                                            Household.address == address).limit(2))).all()
+        if not found:
+            raise InvalidInput(f"unknown address {address!r}: give a registered address exactly, or a location",
+                               field="address")
+        if household is not None and household.id != found[0].id:
+            raise InvalidInput(f"address {address!r} is not the address of household {household.id}", field="address")
+        household = household or found[0]
+    if household is not None:
+        if body.location is not None:
+            raise InvalidInput("give a household or address, or a location, not both", field="location")
+        if body.grid is not None and body.grid != household.grid:
+            raise InvalidInput(f"household {household.id} is in grid {household.grid}, not in the given grid {body.grid}",
+                               field="grid")
+        return Place(household.grid, household.community, household.lat, household.lon, household)
     if body.location is not None:
         hit = grids.locate(body.location.lat, body.location.lon)
         if hit is None:
@@ -103,55 +242,89 @@ def _place(body: ReportCreate, grids: GridIndex) -> tuple[str, str]:
             )
         if body.grid is not None and body.grid != hit.code:
             raise InvalidInput(f"the location lies in grid {hit.code}, not in the given grid {body.grid}", field="grid")
-        return hit.code, hit.community
+        return Place(hit.code, hit.community, body.location.lat, body.location.lon)
     community = grids.community_of(body.grid or "")
     if community is None:
         raise InvalidInput(f"unknown grid code {body.grid!r}", field="grid")
-    return body.grid, community  # type: ignore[return-value]
+    return Place(body.grid, community)  # type: ignore[arg-type]
 
 
-def _accepted(report: Report) -> ReportAccepted:
+async def _reporter(session: AsyncSession, body: ReportCreate, reporter: Principal) -> tuple[str | None, Resident | None]:
+    """Who reported: a resident reports as themselves; others name a registered resident or a name and phone."""
+    given = body.reporter.resident_id if body.reporter else None
+    if reporter.role == Role.resident:
+        if given is not None and given != reporter.subject:
+            raise InvalidInput(f"a resident reports as themselves ({reporter.subject}), not as {given!r}",
+                               field="reporter.resident_id")
+        resident = await session.get(Resident, reporter.subject)
+        return reporter.subject, resident
+    if given is None:
+        return None, None
+    resident = await session.get(Resident, given)
+    if resident is None or resident.jurisdiction != reporter.jurisdiction:
+        raise InvalidInput(f"unknown resident {given!r}", field="reporter.resident_id")
+    return resident.id, resident
+
+
+async def _attachments(session: AsyncSession, body: ReportCreate, reporter: Principal) -> list[Attachment]:
+    found: list[Attachment] = []
+    for attachment_id in body.attachments:
+        attachment = await session.get(Attachment, attachment_id)
+        if attachment is None or attachment.jurisdiction != reporter.jurisdiction or attachment.kind != "photo":
+            raise InvalidInput(f"unknown attachment {attachment_id}", field="attachments")
+        if attachment.uploaded_by != reporter.subject:
+            raise InvalidInput(f"attachment {attachment_id} was uploaded by someone else", field="attachments")
+        if attachment.case_id is not None:
+            raise InvalidInput(f"attachment {attachment_id} already belongs to another report", field="attachments")
+        found.append(attachment)
+    return found
+
+
+async def accepted_answer(session: AsyncSession, report: Report) -> ReportAccepted:
+    case = report
+    if report.primary_case_id is not None:
+        case = (await session.exec(select(Report).where(Report.id == report.primary_case_id))).one()
     return ReportAccepted(
-        case_id=report.id, case_number=report.case_number or "", grid=report.grid, community=report.community,
-        status=report.status,
+        case_id=case.id, case_number=case.case_number or "", grid=case.grid, community=case.community,
+        status=case.status, report_id=report.id,
+        duplicate_of=case.id if report.primary_case_id is not None else None, reporters=case.reporters,
     )
 
 
-async def get_report(*, session: AsyncSession, case_id: uuid.UUID, reader: Principal) -> Report:
-    report = (await session.exec(select(Report).where(Report.id == case_id))).first()
-    if report is None or report.jurisdiction != reader.jurisdiction:
-        raise ReportNotFound(f"no report {case_id}")
-    if reader.role == Role.resident and report.reporter_id != reader.subject:
-        raise Forbidden("a resident sees only their own reports")
-    if reader.role == Role.grid_member and reader.grid and report.grid != reader.grid:
-        raise Forbidden(f"this report is in grid {report.grid}, not in your grid {reader.grid}")
+async def find_report(session: AsyncSession, report_id: uuid.UUID, jurisdiction: str) -> Report:
+    report = (await session.exec(select(Report).where(Report.id == report_id))).first()
+    if report is None or report.jurisdiction != jurisdiction:
+        raise ReportNotFound(f"no report {report_id}")
     return report
 
 
-async def report_view(*, session: AsyncSession, report: Report, catalog: Catalog) -> ReportView:
-    entries = (
-        await session.exec(
-            select(TimelineEntry).where(TimelineEntry.case_id == report.id).order_by(TimelineEntry.occurred_at, TimelineEntry.id)
-        )
-    ).all()
-    status_text = describe(report.status, department=catalog.department_name(report.department))
-    received = TimelineItem(at=report.reported_at, type=CaseReported.type, status="received",
-                            summary=describe("received", department=""))
-    return ReportView(
-        case_id=report.id,
-        case_number=report.case_number or "",
-        status=report.status,
-        status_text=status_text,
-        description=report.description,
-        category=report.category,
-        grid=report.grid,
-        community=report.community,
-        department=report.department,
-        department_name=catalog.department_name(report.department) if report.department else None,
-        expected_at=report.expected_at,
-        reported_at=report.reported_at,
-        timeline=[received] + [TimelineItem(at=e.occurred_at, type=e.event_type, status=e.status, summary=e.summary) for e in entries],
-    )
+async def get_report(*, session: AsyncSession, case_id: uuid.UUID, reader: Principal) -> tuple[Report, Report]:
+    """The case a reader may see through ``case_id`` and the reader's own report (a linked one
+    leads to its primary case). Returns (case, report asked for)."""
+    asked = await find_report(session, case_id, reader.jurisdiction)
+    case = asked
+    if asked.primary_case_id is not None:
+        case = await find_report(session, asked.primary_case_id, reader.jurisdiction)
+    if reader.role == Role.resident:
+        reporters = {asked.reporter_id, case.reporter_id}
+        if reader.subject not in reporters:
+            follower = (await session.exec(select(Report.id).where(Report.primary_case_id == case.id,
+                                                                   Report.reporter_id == reader.subject))).first()
+            if follower is None:
+                raise Forbidden("a resident sees only their own reports")
+    if reader.role == Role.grid_member and reader.grid and case.grid != reader.grid:
+        raise Forbidden(f"this report is in grid {case.grid}, not in your grid {reader.grid}")
+    if reader.role == Role.dept_staff and case.department != reader.department:
+        raise Forbidden(f"this case is handled by department {case.department or '(none yet)'}, "
+                        f"not by your department {reader.department}")
+    if reader.role == Role.mediator:
+        raise Forbidden("mediators see disputes through mediation")
+    return case, asked
+
+
+async def linked_reports(session: AsyncSession, case: Report) -> list[Report]:
+    return list((await session.exec(select(Report).where(Report.primary_case_id == case.id)
+                                    .order_by(col(Report.reported_at)))).all())
 
 
 async def record_case_event(*, session: AsyncSession, event: Event, envelope: Envelope, catalog: Catalog) -> None:
@@ -168,7 +341,11 @@ async def record_case_event(*, session: AsyncSession, event: Event, envelope: En
             data=json.loads(event.model_dump_json()),
         )
     )
-    if event.occurred_at >= report.status_at:
+    # The feedback window counts from the latest resolution (or the closure, when nothing was resolved).
+    if status == "resolved" or (status == "closed" and report.resolved_at is None):
+        report.resolved_at = event.occurred_at
+        session.add(report)
+    if event.occurred_at >= report.status_at and report.status not in ("merged",):
         report.status = status
         report.department = department
         report.expected_at = getattr(event, "deadline_at", None) or report.expected_at

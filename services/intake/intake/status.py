@@ -12,11 +12,19 @@ STATUS_BY_EVENT = {
     "onegrid.case.resolved": "resolved",
     "onegrid.case.verified": "verified",
     "onegrid.case.closed": "closed",
+    "onegrid.case.reopened": "reopened",
     "onegrid.case.mediation_requested": "in_mediation",
     "onegrid.mediation.opened": "in_mediation",
     "onegrid.mediation.concluded": "mediation_concluded",
     "onegrid.mediation.performed": "mediation_concluded",
 }
+
+# A case is open (a new report about the same problem joins it) until it is verified or closed.
+CLOSED_STATUSES = ("verified", "closed", "void", "merged")
+OPEN_STATUSES = ("received", "dispatched", "triage", "in_progress", "resolved", "reopened", "in_mediation",
+                 "mediation_concluded")
+# The reporter may rate once the work is reported done.
+RATEABLE_STATUSES = ("resolved", "verified", "closed")
 
 _TEXT = {
     "received": "We have received your report.",
@@ -26,8 +34,11 @@ _TEXT = {
     "resolved": "{department} reports it done; your grid member will check.",
     "verified": "Your grid member has checked the work.",
     "closed": "Your case is closed. Please rate how it was handled.",
+    "reopened": "Your case has been reopened and goes back to the department.",
     "in_mediation": "Your dispute has gone to the mediation committee.",
     "mediation_concluded": "Mediation has concluded.",
+    "merged": "Your report was joined to another case about the same problem; you follow that case now.",
+    "void": "This report was closed without action.",
 }
 
 
@@ -41,3 +52,7 @@ def describe(status: str, *, department: str, event: Event | None = None) -> str
     if event is not None and event.type == "onegrid.mediation.performed":
         text = "The agreement has been honoured." if getattr(event, "honoured", False) else "The agreement was not honoured."
     return text.format(department=department or "the department")
+
+
+def open311_status(status: str) -> str:
+    return "closed" if status in CLOSED_STATUSES else "open"

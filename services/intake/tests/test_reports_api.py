@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import func, select
 
-from intake.config import IntakeSettings
-from intake.main import build_app
+from intake_testing import count, outbox_events
 from intake.models import Report
 from onegrid_devstack.flows import token
 from onegrid_runtime.outbox import OutboxMessage
 
-
-@pytest.fixture
-async def intake(make_database, kafka_bootstrap, topic_prefix, start_service, demo_town):
-    settings = IntakeSettings(database_url=make_database("intake"), kafka_bootstrap_servers=kafka_bootstrap,
-                              topic_prefix=topic_prefix, seed_dir=str(demo_town))
-    app = build_app(settings)
-    client = await start_service(app)
-    client.app = app
-    return client
+G002_POINT = None  # filled from the register in tests that need a point inside a grid
 
 
-async def _count(app, model) -> int:
+async def _point_in(app, grid: str) -> tuple[float, float]:
+    from shapely.geometry import shape
+
+    from intake.models import Grid
+
     async with app.state.db.transaction() as s:
-        return (await s.exec(select(func.count()).select_from(model))).one()
+        g = await s.get(Grid, grid)
+        p = shape(g.geometry).representative_point()
+        return p.y, p.x
 
 
 async def test_idempotency_key_replays_the_same_case_and_refuses_another_body(intake):
@@ -38,7 +34,7 @@ async def test_idempotency_key_replays_the_same_case_and_refuses_another_body(in
     other = await intake.post("/v1/reports", json={**body, "description": "另一件事"},
                               headers={**resident, "Idempotency-Key": "k-1"})
     assert other.status_code == 409 and "k-1" in other.json()["detail"]
-    assert await _count(intake.app, Report) == 1
+    assert await count(intake.app, Report) == 1
 
 
 @pytest.mark.parametrize(
@@ -46,19 +42,102 @@ async def test_idempotency_key_replays_the_same_case_and_refuses_another_body(in
     [
         ({"grid": "G002"}, "description"),
         ({"description": "x"}, "location"),
+        ({"description": "   ", "grid": "G002"}, "blank"),
         ({"description": "x", "grid": "G999"}, "G999"),
         ({"description": "x", "grid": "G002", "category": "C99"}, "C99"),
         ({"description": "x", "location": {"lat": True, "lon": 120.1}}, "lat"),
         ({"description": "x", "location": {"lat": "30.2", "lon": 120.1}}, "lat"),
         ({"description": "x", "location": {"lat": 91, "lon": 120.1}}, "lat"),
+        ({"description": "x", "location": {"lat": 30.2, "lon": -181}}, "lon"),
         ({"description": "x" * 4001, "grid": "G002"}, "description"),
         ({"description": "x", "grid": "G002", "unexpected": 1}, "unexpected"),
+        ({"description": "x", "grid": "G002", "danger_to_life": 1}, "danger_to_life"),
+        ({"description": "x", "grid": "G002", "danger_to_property": "yes"}, "danger_to_property"),
+        ({"description": "x", "grid": "G002", "occurred_at": "2026-12-01T08:00:00"}, "occurred_at"),
+        ({"description": "x", "grid": "G002", "priority": "high"}, "priority"),
+        ({"description": "x", "grid": "G002", "occurred_at": "2099-01-01T00:00:00Z"}, "future"),
+        ({"description": "x", "grid": "G002", "channel": "hotline"}, "channel"),
+        ({"description": "x", "grid": "G002", "household_id": "H999999"}, "H999999"),
+        ({"description": "x", "address": "月球路1号"}, "月球路1号"),
+        ({"description": "x", "grid": "G002", "reporter": {"resident_id": "someone-else"}}, "someone-else"),
+        ({"description": "x", "grid": "G002", "media_urls": ["ftp://example.org/a.jpg"]}, "media_urls"),
+        ({"description": "x", "grid": "G002", "media_urls": ["not a url"]}, "media_urls"),
+        ({"description": "x", "grid": "G002", "attachments": ["7d1c4e1a-0000-4000-8000-000000000000"]}, "7d1c4e1a"),
+        ({"description": "x", "grid": "G002", "attachments": ["nope"]}, "attachments"),
     ],
 )
 async def test_invalid_reports_are_refused_naming_the_problem_and_nothing_is_written(intake, body, named):
-    answer = await intake.post("/v1/reports", json=body, headers=token("resident"))
+    answer = await intake.post("/v1/reports", json=body, headers=token("resident", subject="r-bad"))
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert named in answer.json()["detail"]
-    assert await _count(intake.app, Report) == 0
-    assert await _count(intake.app, OutboxMessage) == 0
+    assert await count(intake.app, Report) == 0
+    assert await count(intake.app, OutboxMessage) == 0
+
+
+@pytest.mark.parametrize(
+    ("reporter", "named"),
+    [
+        ({"name": "王芳"}, "name and phone"),
+        ({"phone": "13812345678"}, "name and phone"),
+        ({"resident_id": "R000001", "phone": "13812345678"}, "not both"),
+        ({"name": "王芳", "phone": "12"}, "phone"),
+        ({"resident_id": "R424242"}, "R424242"),
+    ],
+)
+async def test_hotline_reporters_are_a_registered_resident_or_a_name_and_phone(intake, reporter, named):
+    answer = await intake.post("/v1/reports", headers=token("dispatcher"),
+                               json={"description": "x", "grid": "G002", "reporter": reporter})
+    assert answer.status_code == 422 and named in answer.json()["detail"], answer.text
+
+
+async def test_a_point_outside_every_grid_is_refused_with_the_nearest_grid(intake):
+    answer = await intake.post("/v1/reports", headers=token("resident"),
+                               json={"description": "far away", "location": {"lat": 31.5, "lon": 121.9}})
+    assert answer.status_code == 422 and answer.json()["nearest_grid"].startswith("G")
+    assert answer.json()["nearest_grid"] in answer.json()["detail"]
+
+
+async def test_a_report_carries_every_field_into_case_reported(intake):
+    lat, lon = await _point_in(intake.app, "G005")
+    body = {"channel": "hotline", "description": "煤气味很重 / strong gas smell", "category": "C09",
+            "location": {"lat": lat, "lon": lon}, "occurred_at": "2026-12-01T08:30:00+08:00",
+            "danger_to_life": True, "reporter": {"name": "王芳", "phone": "13812345678"},
+            "media_urls": ["https://example.org/gas.jpg"]}
+    answer = await intake.post("/v1/reports", json=body, headers=token("dispatcher"))
+    assert answer.status_code == 202, answer.text
+    accepted = answer.json()
+    assert accepted["grid"] == "G005" and accepted["case_id"] == accepted["report_id"] and accepted["duplicate_of"] is None
+    assert accepted["case_number"].startswith("YYB-") and len(accepted["case_number"].split("-")[-1]) == 6
+    [(kind, event)] = await outbox_events(intake.app)
+    assert kind == "onegrid.case.reported"
+    assert event["case_id"] == accepted["case_id"] and event["channel"] == "hotline"
+    assert event["priority"] == "urgent" and event["danger_to_life"] is True  # danger to life makes it urgent
+    assert event["occurred_at_reported"].startswith("2026-12-01T00:30:00")  # stored in UTC
+    assert event["attachments"] == ["https://example.org/gas.jpg"]
+    assert event["location"] == {"lat": lat, "lon": lon} and event["grid"] == "G005"
+    assert "13812345678" not in str(event) and "王芳" not in str(event)  # no personal data in events
+
+    # The command centre sees the caller's phone; the department in charge only a masked one.
+    view = (await intake.get(f"/v1/reports/{accepted['case_id']}", headers=token("dispatcher"))).json()
+    assert view["reporter"] == {"resident_id": None, "name": "王芳", "phone": "13812345678"}
+    async with intake.app.state.db.transaction() as s:
+        from sqlmodel import select
+        report = (await s.exec(select(Report))).one()
+        report.department = "D08"
+        s.add(report)
+    staff = (await intake.get(f"/v1/reports/{accepted['case_id']}", headers=token("dept_staff", department="D08"))).json()
+    assert staff["reporter"]["phone"] == "138****5678" and staff["reporter"]["name"] == "王*"
+    other = await intake.get(f"/v1/reports/{accepted['case_id']}", headers=token("dept_staff", department="D07"))
+    assert other.status_code == 403 and "D08" in other.json()["detail"]
+
+
+async def test_channels_follow_the_caller(intake):
+    cases = [("resident", {}, "resident_app"), ("grid_member", {"grid": "G002"}, "grid_app"),
+             ("dispatcher", {}, "hotline"), ("system", {}, "external")]
+    for i, (role, scope, channel) in enumerate(cases):
+        answer = await intake.post("/v1/reports", headers=token(role, **scope),
+                                   json={"description": f"问题 {i} " + "abcdefghij"[i] * 20, "grid": f"G00{i + 1}"})
+        assert answer.status_code == 202, answer.text
+    events = await outbox_events(intake.app)
+    assert [e["channel"] for _, e in events] == [c for _, _, c in cases]

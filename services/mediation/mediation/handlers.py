@@ -13,4 +13,4 @@ handlers = Handlers()
 
 @handlers.on(CaseMediationRequested)
 async def on_mediation_requested(*, session: AsyncSession, event: CaseMediationRequested, envelope: Envelope, settings: MediationSettings) -> None:
-    await service.open_from_case(session=session, event=event, hub=settings.hub_committee)
+    await service.open_from_case(session=session, event=event, settings=settings)

@@ -1,36 +1,44 @@
 """The mediation application: ``uvicorn mediation.main:app --port 8003``."""
 
+import zlib
 from pathlib import Path
 
 from fastapi import FastAPI
 from onegrid_runtime.service import create_app
+from sqlalchemy import text
 from sqlmodel import select
 
 from mediation.config import MediationSettings, get_settings
+from mediation.deadlines import deadline_loop
 from mediation.handlers import handlers
 from mediation.models import Committee
+from mediation.registers import ensure_hub, seed
 from mediation.routes import router
-from mediation.service import import_committees
 
 
 async def on_startup(app: FastAPI) -> None:
+    """Seed the registers from the town's files the first time (one replica wins: the hub row is the marker)."""
     settings = app.state.settings
-    if settings.seed_dir:
-        async with app.state.db.transaction() as session:
-            if (await session.exec(select(Committee))).first() is None:
-                await import_committees(session=session, directory=Path(settings.seed_dir),
-                                        jurisdiction=settings.jurisdiction)
+    async with app.state.db.transaction() as session:
+        if not app.state.db.is_sqlite:  # replicas starting together seed once
+            await session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(b"mediation:seed")))
+        if settings.seed_dir and (await session.exec(select(Committee).where(Committee.kind == "committee"))).first() is None:
+            await seed(session=session, directory=Path(settings.seed_dir), settings=settings)
+        else:
+            await ensure_hub(session=session, settings=settings)
 
 
 def build_app(settings: MediationSettings | None = None) -> FastAPI:
     return create_app(
         settings=settings or get_settings(),
         title="OneGrid mediation",
-        description="The mediation network: committees, mediators, disputes from lead to archive.",
+        description="The mediation network: committees, mediators, disputes from lead to archive, "
+                    "risk screening (民转刑 early warning), case files and statistics.",
         routers=[router],
         handlers=handlers,
         migrations_dir=Path(__file__).parent / "migrations",
         on_startup=on_startup,
+        background=[deadline_loop],
     )
 
 

@@ -1,4 +1,4 @@
-"""Events notify consumes: every case event of intake, dispatch and mediation."""
+"""Events notify consumes: every event of the other services; rules.yaml decides which are notified."""
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import EVENT_CLASSES
@@ -6,15 +6,18 @@ from onegrid_runtime.consumer import Handlers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.config import NotifySettings
-from notify.service import load_rules, record_notifications
+from notify.service import record_notifications
 
 handlers = Handlers()
 
 
 async def on_event(*, session: AsyncSession, event: Event, envelope: Envelope, settings: NotifySettings) -> None:
-    await record_notifications(session=session, event=event, envelope=envelope, rules=load_rules(settings.rules_file))
+    # Only writes rows (notifications, inbox entries, the delivery queue): never waits on a delivery.
+    await record_notifications(session=session, event=event, envelope=envelope, settings=settings)
 
 
+# Every event type of every other producer, including types added later to the contracts: an event
+# type without a matching rule is learnt from (case contact) but causes no message.
 for _cls in EVENT_CLASSES:
     if _cls.producer != "notify":
         handlers.on(_cls)(on_event)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401  (tables of this service's schema)
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
-from pydantic import BaseModel
-from sqlalchemy import UniqueConstraint
+from pydantic import BaseModel, ConfigDict, HttpUrl
+from pydantic import Field as PField
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
+
+Channel = Literal["inbox", "sms", "email", "webhook"]
+Language = Literal["zh", "en"]
 
 
 class CaseContact(SQLModel, table=True):
@@ -24,6 +29,23 @@ class CaseContact(SQLModel, table=True):
     grid: str | None = Field(default=None, max_length=16)
     department: str | None = Field(default=None, max_length=16)
     committee: str | None = Field(default=None, max_length=16)
+    mediator: str | None = Field(default=None, max_length=64)
+    community: str | None = Field(default=None, max_length=16)
+    category: str | None = Field(default=None, max_length=16)
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    deadline_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class Recipient(SQLModel, table=True):
+    """The recipient directory: a person's or a queue's language and contact points (personal data)."""
+
+    __tablename__ = "recipient"
+
+    address: str = Field(primary_key=True, max_length=100)
+    language: str | None = Field(default=None, max_length=8)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class NotificationBase(SQLModel):
@@ -32,9 +54,16 @@ class NotificationBase(SQLModel):
     case_id: uuid.UUID = Field(index=True)
     recipient: str = Field(max_length=100, index=True)
     channel: str = Field(max_length=16)
-    status: str = Field(default="recorded", max_length=16, index=True)
+    status: str = Field(default="recorded", max_length=16, index=True,
+                        description="pending | delivered | failed (dead letter) | skipped (no contact point)")
+    subject: str | None = Field(default=None, max_length=300)
     body: str
+    language: str | None = Field(default=None, max_length=8)
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Notification(NotificationBase, table=True):
@@ -44,10 +73,193 @@ class Notification(NotificationBase, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
 
 
+class Delivery(SQLModel, table=True):
+    """The durable delivery queue: one row per message to send outside (sms, email, webhook).
+
+    Written in the same transaction as the notification; the worker claims due rows with
+    ``SELECT ... FOR UPDATE SKIP LOCKED`` and pushes ``next_attempt_at`` forward as a lease.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    notification_id: uuid.UUID = Field(primary_key=True)
+    channel: str = Field(max_length=16)
+    endpoint: str = Field(max_length=64, index=True, description="email | sms | webhook:<subscription id>")
+    target: str = Field(max_length=500, description="e-mail address, phone number or URL")
+    urgent: bool = False
+    status: str = Field(default="pending", max_length=16, description="pending | delivered | failed")
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class DeliveryAttemptBase(SQLModel):
+    notification_id: uuid.UUID = Field(index=True)
+    attempt: int
+    started_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(max_length=16, description="delivered | failed")
+    latency_ms: int
+    http_status: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
+class DeliveryAttempt(DeliveryAttemptBase, table=True):
+    """The delivery log: every attempt, with its time, outcome, latency and error."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+class InboxRead(SQLModel, table=True):
+    """Who read which in-app message (a queue's inbox is shared, read marks are per user)."""
+
+    __tablename__ = "inbox_read"
+
+    notification_id: uuid.UUID = Field(primary_key=True)
+    reader: str = Field(primary_key=True, max_length=100)
+    read_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class SubscriptionBase(SQLModel):
+    name: str = Field(max_length=100)
+    url: str = Field(max_length=500)
+    event_types: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    grids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Subscription(SubscriptionBase, table=True):
+    """An external system subscribed to events (webhooks)."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    secret: str = Field(max_length=128)
+    previous_secret: str | None = Field(default=None, max_length=128)
+    previous_secret_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    status: str = Field(default="active", max_length=16, description="active | paused")
+    consecutive_failures: int = 0
+    paused_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    pause_reason: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+# ---- API shapes -------------------------------------------------------------------------
+
 class NotificationPublic(NotificationBase):
     id: uuid.UUID
+
+
+class DeliveryAttemptPublic(DeliveryAttemptBase):
+    pass
+
+
+class NotificationDetail(NotificationPublic):
+    next_attempt_at: datetime | None = None
+    log: list[DeliveryAttemptPublic]
 
 
 class NotificationPage(BaseModel):
     items: list[NotificationPublic]
     total: int
+
+
+class ChannelCounts(BaseModel):
+    channel: str
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0
+    skipped: int = 0
+
+
+class InboxItem(BaseModel):
+    id: uuid.UUID
+    event_type: str
+    case_id: uuid.UUID
+    recipient: str
+    subject: str | None
+    body: str
+    urgent: bool
+    created_at: datetime
+    read: bool
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItem]
+    total: int
+    unread: int
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubscriptionCreate(Filters):
+    name: str = PField(min_length=1, max_length=100, examples=["county-12345-hotline"])
+    url: HttpUrl = PField(examples=["https://hotline.example.gov/onegrid/events"])
+    event_types: list[str] = PField(min_length=1, examples=[["onegrid.case.dispatched", "onegrid.case.closed"]],
+                                   description="Event types, or patterns such as onegrid.case.*")
+    departments: list[str] = PField(default_factory=list, description="Only cases of these departments (empty: all)")
+    grids: list[str] = PField(default_factory=list, description="Only cases in these grids (empty: all)")
+    categories: list[str] = PField(default_factory=list, description="Only cases of these categories (empty: all)")
+
+
+class SubscriptionUpdate(Filters):
+    name: str | None = PField(default=None, min_length=1, max_length=100)
+    url: HttpUrl | None = None
+    event_types: list[str] | None = PField(default=None, min_length=1)
+    departments: list[str] | None = None
+    grids: list[str] | None = None
+    categories: list[str] | None = None
+
+
+class SubscriptionPublic(SubscriptionBase):
+    id: uuid.UUID
+    status: str
+    consecutive_failures: int
+    paused_at: datetime | None
+    pause_reason: str | None
+    created_at: datetime
+    previous_secret_until: datetime | None
+
+
+class SubscriptionSecret(SubscriptionPublic):
+    secret: str = Field(description="Shown once: keep it to verify the X-OneGrid-Signature header")
+
+
+class RecipientIn(Filters):
+    language: Language | None = None
+    email: str | None = PField(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                              examples=["d11-queue@town.example.gov"])
+    phone: str | None = PField(default=None, pattern=r"^\+?[0-9]{5,20}$", examples=["+8613800000000"])
+
+
+class RecipientPublic(BaseModel):
+    address: str
+    language: str | None
+    email: str | None
+    phone: str | None
+    updated_at: datetime
+
+
+class ReplayResult(BaseModel):
+    replayed: int
+
+
+class DeferredEvent(SQLModel, table=True):
+    """An event some of whose recipients were not known yet (events of different services arrive in
+    any order): it is notified again, for those recipients only, once the case's missing facts arrive."""
+
+    __tablename__ = "deferred_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    case_id: uuid.UUID = Field(index=True)
+    event_type: str = Field(max_length=100)
+    source: str = Field(max_length=200)
+    time: str = Field(max_length=40)
+    data: dict = Field(sa_column=Column(JSON, nullable=False))
+    missing: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

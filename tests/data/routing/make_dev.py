@@ -759,7 +759,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
     ], [
         "just built a new house and need an electricity meter, who do I contact",
         "this month's power bill jumped by several hundred, is the meter faulty",
-        "{who} can't pay the electricity bill on the phone, can someone pay for her",
+        "{who} can't pay the electricity bill on the phone, can someone do it for them",
         "opening a small workshop and need three-phase power, how to apply",
         "paid my electric bill but it still shows arrears and they cut me off",
         "want to change the name on the electricity account to mine",
@@ -799,14 +799,14 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "{who}被人骗去买理财，一辈子积蓄都投进去了",
         "有人自称领导让我转账，我差点就转了",
     ], [
-        "{who} got a call saying her son was in trouble and transferred {m} yuan",
+        "an old lady at {p} got a call saying her son was in trouble and transferred {m} yuan",
         "fake customer service talked me into a refund and took {m}",
         "elderly people pulled into an investment group promising guaranteed returns",
         "sales talks at {p} selling health supplements, old people being conned",
         "got a text saying my card was frozen, clicked the link and money was gone",
         "scammed doing online order brushing, they blocked me",
         "caller pretending to be police said I was involved in money laundering",
-        "{who} was tricked into a wealth product and lost her life savings",
+        "{who} was tricked into a wealth product and lost all the family savings",
         "someone pretending to be my boss asked me to wire money, almost did",
     ]),
     "C35": ([
@@ -904,7 +904,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "错过医保缴费时间了还能补交吗",
         "帮老人代缴居民医保要带什么",
     ], [
-        "{who} doesn't know how to pay her medical insurance on the phone, can someone help",
+        "{who} doesn't know how to pay medical insurance on the phone, can someone help",
         "what's the deadline for this year's medical insurance contribution",
         "how do I enrol my child in medical insurance",
         "paid for medical insurance but can't find the record",
@@ -968,7 +968,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "{who}残疾等级变了，补贴怎么没调",
     ], [
         "disability allowance stopped two months ago",
-        "{who} is over 80, how does she get the old age allowance",
+        "{who} is over 80, how do we get the old age allowance",
         "got the disability certificate, how to apply for the care subsidy",
         "do we need to verify every year for the senior citizens allowance",
         "my dad is 90, does he get more allowance than the 80 year olds",
@@ -978,7 +978,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "{who}'s disability grade changed but the subsidy didn't",
     ]),
     "C43": ([
-        "{who}一个人住，好几天没见他出门了",
+        "{who}一个人住，好几天没见出门了",
         "独居的老奶奶生病了没人照顾",
         "隔壁孤寡老人家里没米了",
         "{p}有个老人子女都在外地，冬天没取暖",
@@ -1168,7 +1168,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
     ]),
     "C52": ([
         "我是退伍老兵，优待金怎么领",
-        "{who}参加过抗美援朝，补助停了",
+        "{who}家老爷子参加过抗美援朝，补助停了",
         "退役军人的光荣牌什么时候发",
         "伤残军人的抚恤金没到账",
         "退伍回来想找工作，有没有安置政策",
@@ -1178,7 +1178,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "{p}有个老退伍军人生活困难",
     ], [
         "I'm a retired soldier, how do I get the preferential treatment payment",
-        "{who} fought in the Korean war and his allowance stopped",
+        "{who}'s father fought in the Korean war and his allowance stopped",
         "when will the honour plaques for ex-servicemen's families be handed out",
         "disabled veteran's compensation not received",
         "just discharged from the army, any job placement policy",
@@ -1189,7 +1189,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
     ]),
     "C53": ([
         "隔壁女的又被她老公打了，哭得很惨",
-        "{who}身上经常有伤，说是丈夫打的",
+        "{p}的王大姐身上经常有伤，说是丈夫打的",
         "我老公喝了酒就打我，我不敢回家",
         "{t}楼上男的打老婆，小孩一直在哭",
         "她男人把她锁在屋里不让出门",
@@ -1199,7 +1199,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "被家暴了想申请人身安全保护令",
     ], [
         "the woman next door was beaten by her husband again, crying badly",
-        "{who} often has bruises, says her husband hits her",
+        "the woman at {p} often has bruises, says her husband hits her",
         "my husband hits me when he drinks, I'm scared to go home",
         "man upstairs beating his wife {t}, the child keeps screaming",
         "her husband locks her in the house and won't let her out",
@@ -1245,7 +1245,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "I want to file a petition, the village cadres are covering it up",
         "this keeps getting dragged out, I want to see the party secretary in person",
         "called the hotline again and again, every time they say it's been forwarded",
-        "{who} says he will petition at the city letters and visits bureau",
+        "{who} says they will petition at the city letters and visits bureau",
         "not satisfied with the previous reply, demand it be reopened",
         "the promised outcome was never implemented, nothing has changed",
         "raised this last year and it's happening again, is anyone responsible at all",
@@ -1294,7 +1294,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
     ]),
     "C58": ([
         "小两口天天吵要离婚，孩子跟谁说不拢",
-        "{who}和媳妇闹分居，财产怎么分吵不清",
+        "{who}家儿子和媳妇闹分居，财产怎么分吵不清",
         "两口子吵架，男的拿刀比划",
         "老婆跑回娘家不回来了，男方要退彩礼",
         "结婚才一年就要离，房子写的谁的名字在闹",
@@ -1304,7 +1304,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "婆媳矛盾闹得两口子要离婚",
     ], [
         "young couple fighting every day about divorce, can't agree who gets the child",
-        "{who} and his wife separated and argue over how to split the property",
+        "{who}'s son and his wife separated and argue over how to split the property",
         "husband and wife quarrelling, he waved a knife around",
         "wife went back to her parents and won't return, his family wants the bride price back",
         "married just one year and divorcing, fighting over whose name is on the house",
@@ -1325,7 +1325,7 @@ CORES: dict[str, tuple[list[str], list[str]]] = {
         "儿子把老人的养老钱拿走了不给",
     ], [
         "three sons all refuse to look after their old father, each blames the others",
-        "{who} is 80 and her daughter gives her no living money",
+        "{who} is 80 and the daughter gives no living money at all",
         "ex-husband hasn't paid child support since the divorce",
         "old man in hospital and the siblings are fighting over who pays",
         "eldest son says the second son got the house so he should support mum",
@@ -1559,8 +1559,7 @@ def compose(core: str, lang: str, rng: random.Random) -> str:
             body += rng.choice([" ({p})", ", {p}", " - {p}", ", location {p}", " near {p}"]).format(
                 p=rng.choice(EN_PLACES))
         if not has_time and not question and rng.random() < 0.1:
-            body += rng.choice([" - noticed ", ", reported ", " (seen "]) + rng.choice(EN_WHEN)
-            body += ")" if "(" in body[-25:] else ""
+            body += rng.choice([" - noticed {}", ", reported {}", " (seen {})"]).format(rng.choice(EN_WHEN))
         if question:
             opener = rng.choice(EN_OPEN_Q if first else EN_OPEN_Q + EN_OPEN_Q_THIRD)
         else:

@@ -1,0 +1,36 @@
+"""Fixtures of dispatch's tests: the real app on PostgreSQL and Kafka (helpers in dispatch_testkit.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make dispatch_testkit importable
+
+from dispatch.config import DispatchSettings
+from dispatch.main import build_app
+from dispatch_testkit import Town, settings_for
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap):
+    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    await p.start()
+    yield p
+    await p.stop()
+
+
+@pytest.fixture
+def dispatch_settings(make_database, kafka_bootstrap, topic_prefix) -> DispatchSettings:
+    return settings_for(make_database("dispatch"), kafka_bootstrap, topic_prefix)
+
+
+@pytest.fixture
+async def town(dispatch_settings, start_service, producer, kafka_bootstrap, topic_prefix) -> Town:
+    app = build_app(dispatch_settings)
+    client = await start_service(app)
+    client.app = app  # type: ignore[attr-defined]
+    return Town(client, producer, topic_prefix, kafka_bootstrap)

@@ -1,0 +1,149 @@
+"""The channels notify sends on: webhooks (signed HTTP POST), e-mail (SMTP) and SMS (a provider)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import time
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+import httpx
+
+from notify.config import NotifySettings
+from notify.models import Subscription
+from notify.subscriptions import signature_header
+
+
+class DeliveryError(Exception):
+    """The endpoint refused or failed the delivery; ``http_status`` when it answered at all."""
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    notification_id: str
+    channel: str
+    endpoint: str
+    target: str
+    subject: str
+    body: str
+    event_type: str
+    attempt: int
+    subscription: Subscription | None = None
+
+
+class SmsProvider(Protocol):
+    """What an SMS gateway adapter implements; ``message_id`` lets the gateway drop a resend."""
+
+    async def send(self, *, to: str, text: str, message_id: str) -> None: ...
+
+
+class FileSmsProvider:
+    """The default provider: appends each message as a JSON line to a file (one per message id)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self._sent: set[str] | None = None
+        self._lock = asyncio.Lock()
+
+    def _load(self) -> set[str]:
+        if self._sent is None:
+            self._sent = set()
+            if self.path.exists():
+                for line in self.path.read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        self._sent.add(json.loads(line)["id"])
+        return self._sent
+
+    async def send(self, *, to: str, text: str, message_id: str) -> None:
+        async with self._lock:
+            sent = self._load()
+            if message_id in sent:  # a resend after a crash between writing and recording: once is enough
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            line = json.dumps({"id": message_id, "to": to, "text": text, "at": time.time()}, ensure_ascii=False)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line + "\n")
+            sent.add(message_id)
+
+
+def sms_provider(settings: NotifySettings) -> SmsProvider:
+    if settings.sms_provider == "file":
+        return FileSmsProvider(settings.sms_file)
+    module, _, name = settings.sms_provider.partition(":")
+    return getattr(importlib.import_module(module), name)(settings)
+
+
+class Channels:
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self.http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False,
+                                      limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
+                                      headers={"User-Agent": "OneGrid-Notify/1"})
+        self.sms = sms_provider(settings)
+
+    def timeout(self, channel: str) -> float:
+        s = self.settings
+        return {"webhook": s.webhook_timeout_seconds, "email": s.smtp_timeout_seconds, "sms": s.sms_timeout_seconds}[channel]
+
+    async def send(self, out: Outgoing) -> int | None:
+        """Sends one message; raises DeliveryError (or any error) on failure; returns the HTTP status."""
+        match out.channel:
+            case "webhook":
+                return await self._webhook(out)
+            case "email":
+                await self._email(out)
+            case "sms":
+                await self.sms.send(to=out.target, text=out.body, message_id=out.notification_id)
+            case _:
+                raise DeliveryError(f"unknown channel {out.channel}")
+        return None
+
+    async def _webhook(self, out: Outgoing) -> int:
+        assert out.subscription is not None
+        body = out.body.encode()
+        timestamp = int(time.time())
+        response = await self.http.post(out.target, content=body, headers={
+            "Content-Type": "application/cloudevents+json; charset=utf-8",
+            "X-OneGrid-Delivery": out.notification_id,
+            "X-OneGrid-Event-Type": out.event_type,
+            "X-OneGrid-Attempt": str(out.attempt),
+            "X-OneGrid-Timestamp": str(timestamp),
+            "X-OneGrid-Signature": signature_header(out.subscription, timestamp, body),
+        })
+        if not 200 <= response.status_code < 300:
+            raise DeliveryError(f"HTTP {response.status_code}", http_status=response.status_code)
+        return response.status_code
+
+    async def _email(self, out: Outgoing) -> None:
+        s = self.settings
+        message = EmailMessage()
+        message["From"] = s.smtp_sender
+        message["To"] = Address(addr_spec=out.target)
+        message["Subject"] = out.subject
+        message["Date"] = formatdate(localtime=False)
+        # Stable per notification: a receiving system can drop a resend after a crash mid-send.
+        message["Message-ID"] = f"<{out.notification_id}@notify.onegrid>"
+        message["X-OneGrid-Event-Type"] = out.event_type
+        message.set_content(out.body)
+        try:
+            await aiosmtplib.send(message, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
+                                  password=s.smtp_password, start_tls=s.smtp_start_tls, timeout=s.smtp_timeout_seconds)
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryError(f"SMTP {exc.code}: {exc.message}") from exc
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+__all__ = ["Channels", "DeliveryError", "FileSmsProvider", "Outgoing", "SmsProvider"]
