@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -26,10 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from onegrid_devstack.stack import free_port  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,6 @@ import random
 import re
 import resource
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,12 +45,6 @@ def pct(values: list[float], p: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def child_cpu() -> float:
@@ -287,7 +279,7 @@ async def fill_history(pg: str, rows: int) -> float:
 
 async def main(quick: bool) -> None:
     from onegrid_demotown import generate
-    from onegrid_devstack.stack import SERVICES, Stack, stack_env
+    from onegrid_devstack.stack import SERVICES, Stack, free_port, stack_env
     from onegrid_runtime.auth import issue_token
     from onegrid_runtime.settings import DEV_JWT_SECRET
 

@@ -10,7 +10,6 @@ from dispatch.deadlines import deadline_timer
 from dispatch.handlers import handlers
 from dispatch.learning import ensure_model
 from dispatch.routes import router
-from dispatch.routes_routing import router as routing_router
 from dispatch.service import toolkit
 
 
@@ -25,7 +24,7 @@ def build_app(settings: DispatchSettings | None = None) -> FastAPI:
         settings=settings or get_settings(),
         title="OneGrid dispatch",
         description="Routing, the case lifecycle, deadlines and escalation; department and dispatcher work APIs.",
-        routers=[router, routing_router],
+        routers=[router],
         handlers=handlers,
         migrations_dir=Path(__file__).parent / "migrations",
         on_startup=_on_startup,

@@ -34,6 +34,7 @@ from dispatch.models import (
     SelfHandleIn,
     VoidIn,
 )
+from dispatch.routes_routing import router as routing_router
 
 router = APIRouter(prefix="/v1", tags=["cases"])
 ERRORS = {403: {"description": "Not your role, department or grid"}, 404: {"description": "No such case"},
@@ -312,3 +313,7 @@ async def reopen(case_id: uuid.UUID, body: RequiredNoteIn, principal: Dispatcher
     return _public(lifecycle.reopen(session=session, case=case, actor=lifecycle.actor_of(principal),
                                     role=principal.role, reason=body.note, rating=None, department=department,
                                     clock=kit.clock))
+
+
+# The routing model's endpoints (/v1/routing/...) are served by this router too (one router per service).
+router.routes.extend(routing_router.routes)

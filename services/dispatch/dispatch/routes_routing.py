@@ -15,7 +15,7 @@ from dispatch.auth import Dispatcher
 from dispatch.errors import InvalidInput, NotFound
 from dispatch.models import PredictionPublic, RoutingModelPublic, RoutingModelRecord
 
-router = APIRouter(prefix="/v1/routing", tags=["routing"])
+router = APIRouter(prefix="/v1/routing", tags=["routing"])  # served through routes.router
 
 
 class PredictIn(BaseModel):

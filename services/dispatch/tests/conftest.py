@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 
-sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make dispatch_testkit importable
+sys.path.append(str(Path(__file__).parent))  # --import-mode=importlib: make dispatch_testkit importable
 
 from dispatch.config import DispatchSettings
 from dispatch.main import build_app

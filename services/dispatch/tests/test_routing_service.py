@@ -41,7 +41,7 @@ async def test_cold_start_model_routes_confident_free_text_and_sends_the_rest_to
     assert [(m["kind"], m["source"], m["active"]) for m in models] == [("cold", "descriptions", True)]
     version = models[0]["version"]
 
-    road = await town.report(category=None, description="村道上有个大坑，昨晚电动车摔倒了")
+    road = await town.report(category=None, description="村里的公路路面破损严重，有大坑")
     assert road["status"] == "dispatched" and road["department"] == "D15"
     routing = road["routing"]
     assert routing["method"] == "model" and routing["model_version"] == version
@@ -73,7 +73,7 @@ async def test_returns_go_to_the_next_candidate_then_triage_and_a_ping_pong_goes
     client.app = app
     town = Town(client, producer, topic_prefix, kafka_bootstrap)
 
-    case = await town.report(category=None, description="村道上有个大坑，昨晚电动车摔倒了")
+    case = await town.report(category=None, description="村里的公路路面破损严重，有大坑")
     first = case["department"]
     candidates = [c["department"] for c in case["routing"]["candidates"]]
     assert first == candidates[0]

@@ -35,6 +35,6 @@ async def upsert(
         statement = statement.on_conflict_do_update(
             index_elements=list(key), set_={c: getattr(statement.excluded, c) for c in columns}
         )
-        await session.execute(statement, list(chunk))
+        await (await session.connection()).execute(statement, list(chunk))
         if progress is not None:
             progress(len(chunk))

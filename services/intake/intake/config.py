@@ -1,8 +1,11 @@
 from functools import lru_cache
 
 from onegrid_runtime.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
+
+
+DEV_OPEN311_KEY = "onegrid-open311-dev-key"
 
 
 class IntakeSettings(ServiceSettings):
@@ -25,10 +28,16 @@ class IntakeSettings(ServiceSettings):
     reopen_window_days: float = 7.0
     dissatisfied_at_most: int = 2
     # Open311: api_key -> client name (set INTAKE_OPEN311_API_KEYS='{"key": "client"}' in production)
-    open311_api_keys: dict[str, str] = Field(default_factory=lambda: {"onegrid-open311-dev-key": "local-client"})
+    open311_api_keys: dict[str, str] = Field(default_factory=lambda: {DEV_OPEN311_KEY: "local-client"})
     open311_max_requests: int = 1000
     open311_max_days: int = 90
     public_url: str = "http://127.0.0.1:8001"
+
+    @model_validator(mode="after")
+    def _refuse_development_open311_key(self) -> "IntakeSettings":
+        if self.environment == "production" and DEV_OPEN311_KEY in self.open311_api_keys:
+            raise ValueError("INTAKE_OPEN311_API_KEYS must not contain the development key in production")
+        return self
 
 
 @lru_cache

@@ -137,10 +137,14 @@ def _area_m2(geometry: Any) -> float:
     return float(geometry.area) * M2_PER_DEG2_AT_EQUATOR * math.cos(math.radians(lat))
 
 
-def check_grids(collection: GridCollectionIn, *, communities: dict[str, str]) -> tuple[list[dict[str, Any]], GridImportReport]:
+def check_grids(
+    collection: GridCollectionIn, *, communities: dict[str, str], kept: dict[str, dict[str, Any]] | None = None
+) -> tuple[list[dict[str, Any]], GridImportReport]:
     """Validate a grid collection; returns the grid rows and a report (errors, overlaps, gaps).
 
-    ``communities`` maps known community codes to their kind."""
+    ``communities`` maps known community codes to their kind; ``kept`` holds the registered grids
+    (code -> GeoJSON geometry) the file does not replace: overlaps and gaps are checked against the
+    register as it will be after the import."""
     report = GridImportReport(grids=len(collection.features))
     rows: list[dict[str, Any]] = []
     polygons: list[Any] = []
@@ -188,12 +192,16 @@ def check_grids(collection: GridCollectionIn, *, communities: dict[str, str]) ->
         rows.append({"code": code, "community": community, "name_en": props.get("name_en") or code,
                      "name_zh": props.get("name_zh") or code, "kind": kind[:16],
                      "geometry": json.loads(json.dumps(geometry))})
+    in_file = len(polygons)
+    for code, geometry in (kept or {}).items():
+        if code not in seen:
+            polygons.append((code, shape(geometry)))
     if polygons:
         shapes = [p for _, p in polygons]
         tree = STRtree(shapes)
         pairs = tree.query(shapes, predicate="intersects")
         for a, b in zip(pairs[0].tolist(), pairs[1].tolist()):
-            if a < b:
+            if a < b and a < in_file:
                 area = _area_m2(shapes[a].intersection(shapes[b]))
                 if area > TOLERANCE_M2:
                     report.overlaps.append(GridOverlap(grids=(polygons[a][0], polygons[b][0]), area_m2=round(area, 1)))
@@ -224,8 +232,10 @@ async def import_grids(
         await session.merge(Community(jurisdiction=jurisdiction, **community.model_dump()))
     known = {c.code: c.kind for c in (await session.exec(select(Community))).all()}
     known.update({c.code: c.kind for c in collection.communities})
-    rows, report = check_grids(collection, communities=known)
-    existing = set((await session.exec(select(Grid.code))).all())
+    registered = {g.code: g.geometry for g in (await session.exec(select(Grid))).all()}
+    rows, report = check_grids(collection, communities=known, kept=registered)
+    report.grids = len(collection.features)
+    existing = set(registered)
     codes = {r["code"] for r in rows}
     report.created = len(codes - existing)
     report.updated = len(codes & existing)

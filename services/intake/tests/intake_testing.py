@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
+OPEN311_KEY = "test-open311-key"
+
 
 async def count(app, model, *where) -> int:
     async with app.state.db.transaction() as s:

@@ -3,6 +3,7 @@ re-imports that update, the demo town in well under a minute, masking of persona
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import logging
@@ -95,7 +96,7 @@ async def test_household_import_reports_every_rejected_row_writes_nothing_and_re
     _rewrite(households, spoil_households)
     _rewrite(residents, spoil_residents)
     runner = CliRunner()
-    result = runner.invoke(cli, ["import-households", str(households), str(residents), "--database-url", url])
+    result = await asyncio.to_thread(runner.invoke, cli, ["import-households", str(households), str(residents), "--database-url", url])
     assert result.exit_code == 1, result.output
     for line, column in (("3", "grid"), ("6", "lat"), ("8", "household_id"), ("2", "flags"), ("4", "id_number"),
                          ("5", "birth_date")):
@@ -106,7 +107,7 @@ async def test_household_import_reports_every_rejected_row_writes_nothing_and_re
     shutil.copy(demo_town / "households.csv", households)
     shutil.copy(demo_town / "residents.csv", residents)
     started = time.perf_counter()
-    result = runner.invoke(cli, ["import-households", str(households), str(residents), "--database-url", url])
+    result = await asyncio.to_thread(runner.invoke, cli, ["import-households", str(households), str(residents), "--database-url", url])
     seconds = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     assert "checking" in result.output and "writing" in result.output  # the progress bar's stages
@@ -117,7 +118,7 @@ async def test_household_import_reports_every_rejected_row_writes_nothing_and_re
 
     # Re-import with one address changed: updated in place, nothing duplicated.
     _rewrite(households, lambda rows: rows[1].__setitem__(3, "云阳社区1栋1单元101(改)"))
-    result = runner.invoke(cli, ["import-households", str(households), str(residents), "--database-url", url])
+    result = await asyncio.to_thread(runner.invoke, cli, ["import-households", str(households), str(residents), "--database-url", url])
     assert result.exit_code == 0 and "updated" in result.output, result.output
     assert await count(intake.app, Household) == n_households and await count(intake.app, Resident) == n_residents
     async with intake.app.state.db.transaction() as s:
