@@ -23,6 +23,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+# Every test has its own topics; two partitions each keep the session's broker small (the services
+# and tests set this default for themselves; a deployment keeps its 6).
+os.environ.setdefault("ONEGRID_TOPIC_PARTITIONS", "2")
 
 
 from onegrid_devstack.stack import free_port  # noqa: E402

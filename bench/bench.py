@@ -138,7 +138,8 @@ class Observer:
 
         consumer = AIOKafkaConsumer(f"{self.prefix}.dispatch.v1", f"{self.prefix}.notify.v1",
                                     bootstrap_servers=self.bootstrap, fetch_max_wait_ms=5, auto_offset_reset="earliest",
-                                    group_id=f"observer-{uuid.uuid4().hex[:6]}", max_poll_records=2000)
+                                    group_id=f"observer-{uuid.uuid4().hex[:6]}", max_poll_records=2000,
+                                    enable_auto_commit=False)
         await consumer.start()
         try:
             while True:
@@ -304,7 +305,10 @@ async def main(quick: bool) -> None:
     bootstrap = f"127.0.0.1:{kafka_port}"
     pg = f"postgresql+asyncpg://postgres@127.0.0.1:{pg_port}"
     stack = Stack(env={**stack_env(bootstrap=bootstrap, topic_prefix="bench", seed_dir=town,
-                                   database_urls={s: f"{pg}/{s}" for s in SERVICES}), "ONEGRID_ENVIRONMENT": "local"},
+                                   database_urls={s: f"{pg}/{s}" for s in SERVICES}), "ONEGRID_ENVIRONMENT": "local",
+                       # The load is thousands of look-alike reports per grid: with duplicate detection on they
+                       # would be linked to earlier cases instead of opening new ones. The bench measures new cases.
+                       "INTAKE_DUPLICATES_ENABLED": "false"},
                   log_dir=tmp / "logs", ports={s: free_port() for s in SERVICES})
     baseline = None
     observer_task = None

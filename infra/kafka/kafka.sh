@@ -65,6 +65,8 @@ LOG
   if [ ! -f "$data/logs/meta.properties" ]; then
     "${java[@]}" kafka.tools.StorageTool format -t "$(cat /proc/sys/kernel/random/uuid | tr -d - | head -c 22)" -c "$data/server.properties" >"$data/format.log" 2>&1
   fi
+  # Every partition keeps several files open; a test session creates thousands of partitions.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   nohup "${java[@]}" kafka.Kafka "$data/server.properties" >"$data/stdout.log" 2>&1 &
   echo $! > "$data/kafka.pid"
   if ! wait_port "$port" 60; then

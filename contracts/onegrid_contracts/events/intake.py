@@ -10,6 +10,7 @@ from pydantic import Field
 
 from onegrid_contracts.events.base import Event, Location
 
+
 class CaseReported(Event):
     """A report was accepted at the front door and became a case."""
 

@@ -1,7 +1,7 @@
 """Events dispatch consumes: new cases and ratings from intake, conclusions from mediation."""
 
 from onegrid_contracts import Envelope
-from onegrid_contracts.events import CaseRated, CaseReported, MediationConcluded, MediationPerformed
+from onegrid_contracts.events import CaseMerged, CaseRated, CaseReported, MediationConcluded, MediationPerformed
 from onegrid_runtime.consumer import Handlers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,3 +29,8 @@ async def on_mediation_concluded(*, session: AsyncSession, event: MediationConcl
 @handlers.on(MediationPerformed)
 async def on_mediation_performed(*, session: AsyncSession, event: MediationPerformed, envelope: Envelope, settings: DispatchSettings) -> None:
     await service.record_mediation_performance(session=session, event=event)
+
+
+@handlers.on(CaseMerged)
+async def on_case_merged(*, session: AsyncSession, event: CaseMerged, envelope: Envelope, settings: DispatchSettings) -> None:
+    await service.void_merged(session=session, event=event)

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from onegrid_contracts.catalog import Catalog, load_catalog
 from onegrid_contracts.events import (
+    CaseMerged,
     Actor,
     CaseClosed,
     CaseMediationRequested,
@@ -37,7 +38,7 @@ from dispatch.config import DispatchSettings
 from dispatch.deadlines import Clock, DeadlinePolicy
 from dispatch.errors import CaseNotFound, Forbidden
 from dispatch.learning import ModelCache
-from dispatch.lifecycle import SYSTEM, dispatch_to, log_action, reopen
+from dispatch.lifecycle import SYSTEM, TRANSITIONS, dispatch_to, log_action, reopen, void
 from dispatch.models import Case, CaseAction
 from dispatch.routing_rules import RoutingRules
 
@@ -206,6 +207,23 @@ async def record_rating(*, session: AsyncSession, event: CaseRated, settings: Di
     reopen(session=session, case=case, actor=actor, role=Role.system, rating=event.rating, department=department,
            reason=f"dissatisfied rating {event.rating}" + (f": {event.comment}" if event.comment else ""),
            clock=kit.clock)
+
+
+async def void_merged(*, session: AsyncSession, event: CaseMerged) -> None:
+    """Intake merged this case into another by hand: an untouched duplicate is voided; one a
+    department already accepted stays with it (the merge is only noted)."""
+    case = await session.get(Case, event.case_id)
+    if case is None or case.status in ("closed", "void"):
+        return
+    into = await session.get(Case, event.into_case_id)
+    if into is None or case.status not in TRANSITIONS["void"].sources:
+        session.add(CaseAction(case_id=case.id, action="merged", from_status=case.status, to_status=case.status,
+                               actor_role="system", actor_id="intake", note=f"merged into {event.into_case_number}"))
+        return
+    merger = Principal(subject=f"intake:{event.actor.id if event.actor else 'merge'}", role=Role.dispatcher,
+                       jurisdiction=case.jurisdiction)
+    await void(session=session, case=case, dispatcher=merger, reason="duplicate", duplicate_of=into,
+               note=f"merged into {event.into_case_number}")
 
 
 # -- reading -----------------------------------------------------------------------------------

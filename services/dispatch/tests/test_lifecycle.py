@@ -251,3 +251,21 @@ async def test_roles_are_checked_before_anything_else(town: Town):
     assert wrong.status_code == 403 and "D07" in wrong.json()["detail"]
     bad = await town.client.post(f"{url}/reassign", headers=DISPATCHER, json={"department": "D99", "note": "x y z"})
     assert bad.status_code == 422 and "D99" in bad.json()["detail"]
+
+
+async def test_a_case_merged_at_intake_is_voided_as_a_duplicate_unless_a_department_already_took_it(town: Town):
+    from onegrid_contracts.events import CaseMerged
+
+    primary = await town.report(grid="G003")
+    untouched = await town.report(grid="G003")
+    accepted = await town.report(grid="G003")
+    await ok(await town.client.post(f"/v1/cases/{accepted['id']}/accept", headers=staff(accepted["department"])))
+    for absorbed in (untouched, accepted):
+        await town.send(CaseMerged(case_id=absorbed["id"], jurisdiction="YYB", into_case_id=primary["id"],
+                                   into_case_number=primary["case_number"], reporters=2))
+    voided = await town.wait(untouched["id"], lambda c: c["status"] == "void")
+    assert voided["duplicate_of"] == primary["id"]
+    # A later event on the same case (same key, same partition) proves the merge was applied before it.
+    await town.send(CaseRated(case_id=accepted["id"], jurisdiction="YYB", rating=4, reopen_requested=False))
+    kept = await town.wait(accepted["id"], lambda c: c.get("rating") == 4)
+    assert kept["status"] == "accepted" and kept["duplicate_of"] is None

@@ -33,7 +33,7 @@ class Open311Error(Exception):
         self.description = description
 
 
-def open311_api_key():  # noqa: ANN201 - a FastAPI dependency factory
+def open311_api_key():
     """Dependency: an Open311 client's ``api_key`` (form field, or query) maps to a system principal."""
 
     async def dependency(request: Request, api_key: Annotated[str | None, Form(max_length=200)] = None) -> Principal:

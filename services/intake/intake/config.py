@@ -4,7 +4,6 @@ from onegrid_runtime.settings import ServiceSettings
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-
 DEV_OPEN311_KEY = "onegrid-open311-dev-key"
 
 

@@ -2,8 +2,17 @@
 
 from onegrid_runtime.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound, OneGridError
 
-__all__ = ["BadRequest", "Conflict", "Forbidden", "InvalidInput", "NotFound", "OneGridError", "ReportNotFound",
-           "OutsideAllGrids", "RegisterImportRejected"]
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "OneGridError",
+    "OutsideAllGrids",
+    "RegisterImportRejected",
+    "ReportNotFound",
+]
 
 
 class ReportNotFound(NotFound):

@@ -1,4 +1,6 @@
-"""Events intake consumes: every case event of dispatch and mediation feeds the reporter's timeline."""
+"""Events intake consumes: the dispatch and mediation events a reporter should see feed the timeline.
+
+Internal events (deadline warnings, escalations, risk warnings to the police) stay out of it."""
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import load_catalog
@@ -8,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.config import IntakeSettings
 from intake.service import record_case_event
+from intake.status import REPORTER_TIMELINE_EVENTS
 
 handlers = Handlers()
 
@@ -17,5 +20,5 @@ async def on_case_event(*, session: AsyncSession, event: Event, envelope: Envelo
 
 
 for _cls in EVENT_CLASSES:
-    if _cls.producer in ("dispatch", "mediation"):
+    if _cls.producer in ("dispatch", "mediation") and _cls.type in REPORTER_TIMELINE_EVENTS:
         handlers.on(_cls)(on_case_event)

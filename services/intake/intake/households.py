@@ -4,6 +4,7 @@ nothing, re-import updates), vulnerability flags, and reads with personal data m
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,7 +136,7 @@ def parse_register(
         for name, limit in (("lat", 90.0), ("lon", 180.0)):
             try:
                 value = float(row[name])
-                if not -limit <= value <= limit or value != value:
+                if not math.isfinite(value) or not -limit <= value <= limit:
                     raise ValueError
                 coords[name] = value
             except ValueError:

@@ -191,7 +191,7 @@ class ReporterIn(BaseModel):
     phone: str | None = PField(default=None, pattern=PHONE_PATTERN)
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "ReporterIn":
+    def _one_kind(self) -> ReporterIn:
         if self.resident_id is not None and (self.name is not None or self.phone is not None):
             raise ValueError("give either resident_id (a registered resident) or name and phone, not both")
         if self.resident_id is None and (self.name is None or self.phone is None):
@@ -246,7 +246,7 @@ class ReportCreate(BaseModel):
     media_urls: list[HttpUrl] = PField(default_factory=list, max_length=5, description="http(s) links to photos or videos")
 
     @model_validator(mode="after")
-    def _has_place(self) -> "ReportCreate":
+    def _has_place(self) -> ReportCreate:
         if self.location is None and self.grid is None and self.household_id is None and self.address is None:
             raise ValueError("give a location (lat/lon), a grid code, a household_id or an address")
         if not self.description.strip():

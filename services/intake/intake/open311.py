@@ -11,7 +11,7 @@ import secrets
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -108,7 +108,7 @@ def errors(status: int, descriptions: list[str], *, xml: bool) -> Response:
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if value else None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if value else None
 
 
 def _service(code: str, catalog: Catalog) -> dict[str, Any]:
@@ -326,7 +326,7 @@ async def list_requests(
         if start and end and end - start > span:
             raise Open311Error(400, f"start_date and end_date may not be more than {settings.open311_max_days} days apart")
         if start is None and end is None:
-            end = datetime.now(timezone.utc)
+            end = datetime.now(UTC)
         if start is None:
             start = end - span  # type: ignore[operator]
         if end is None:

@@ -46,7 +46,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 ATTACHMENT_URL = "/v1/attachments/{id}"
 
 
-def _rules(request: Request):  # noqa: ANN202
+def _rules(request: Request):
     settings = request.app.state.settings
     return load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
@@ -73,7 +73,7 @@ async def create_report(
             return await accepted_answer(session, earlier), False
 
     channel = channel or _channel(body, reporter)
-    occurred_at = body.occurred_at.astimezone(timezone.utc) if body.occurred_at else None
+    occurred_at = body.occurred_at.astimezone(UTC) if body.occurred_at else None
     if occurred_at is not None and occurred_at > utcnow() + timedelta(minutes=5):
         raise InvalidInput(f"occurred_at {body.occurred_at.isoformat()} is in the future", field="occurred_at")
     if body.category is not None and body.category not in catalog.categories:

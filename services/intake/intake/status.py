@@ -18,6 +18,11 @@ STATUS_BY_EVENT = {
     "onegrid.mediation.concluded": "mediation_concluded",
     "onegrid.mediation.performed": "mediation_concluded",
 }
+# What a reporter's timeline shows: every status change, plus these notes along the way.
+REPORTER_TIMELINE_EVENTS = frozenset(STATUS_BY_EVENT) | {
+    "onegrid.case.progress_noted", "onegrid.case.extension_decided", "onegrid.case.rework_requested",
+    "onegrid.case.self_handled", "onegrid.case.voided", "onegrid.case.returned",
+}
 
 # A case is open (a new report about the same problem joins it) until it is verified or closed.
 CLOSED_STATUSES = ("verified", "closed", "void", "merged")

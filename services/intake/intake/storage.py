@@ -38,9 +38,9 @@ def sniff_photo(data: bytes, *, allowed: tuple[str, ...]) -> str:
     if not data:
         raise InvalidInput("the uploaded file is empty", field="file")
     for content_type, magic, offset in _SIGNATURES:
-        if data[offset:offset + len(magic)] == magic and (offset == 0 or data[:4] == b"RIFF"):
-            if content_type in allowed:
-                return content_type
+        matches = data[offset:offset + len(magic)] == magic and (offset == 0 or data[:4] == b"RIFF")
+        if matches and content_type in allowed:
+            return content_type
     raise UnsupportedMediaType(f"only photos are accepted ({', '.join(allowed)}); this file is not one of them",
                                accepted=list(allowed))
 

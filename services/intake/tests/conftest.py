@@ -16,9 +16,9 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make intake_testing importable
 
-from intake.config import IntakeSettings  # noqa: E402
-from intake.main import build_app  # noqa: E402
-from intake_testing import OPEN311_KEY  # noqa: E402
+from intake.config import IntakeSettings
+from intake.main import build_app
+from intake_testing import OPEN311_KEY
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 import shapely
-from sqlmodel import select
-from typer.testing import CliRunner
-
 from intake.cli import app as cli
 from intake.grids import GridCollectionIn, GridIndex, check_grids
 from intake.households import id_number_is_valid
@@ -23,6 +20,8 @@ from intake.models import Grid, Household, Resident
 from intake.privacy import MaskingFilter, mask_text
 from intake_testing import count
 from onegrid_devstack.flows import token
+from sqlmodel import select
+from typer.testing import CliRunner
 
 
 def _rewrite(path: Path, edit) -> None:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
-from intake_testing import count, outbox_events
 from intake.models import Report
+from intake_testing import count, outbox_events
 from onegrid_devstack.flows import token
 from onegrid_runtime.outbox import OutboxMessage
 
-G002_POINT = None  # filled from the register in tests that need a point inside a grid
-
 
 async def _point_in(app, grid: str) -> tuple[float, float]:
-    from shapely.geometry import shape
-
     from intake.models import Grid
+    from shapely.geometry import shape
 
     async with app.state.db.transaction() as s:
         g = await s.get(Grid, grid)
@@ -139,5 +135,5 @@ async def test_channels_follow_the_caller(intake):
         answer = await intake.post("/v1/reports", headers=token(role, **scope),
                                    json={"description": f"问题 {i} " + "abcdefghij"[i] * 20, "grid": f"G00{i + 1}"})
         assert answer.status_code == 202, answer.text
-    events = await outbox_events(intake.app)
+    events = await outbox_events(intake.app, 4)
     assert [e["channel"] for _, e in events] == [c for _, _, c in cases]
