@@ -120,3 +120,30 @@ async def start_service():
 
     yield start
     await stack.aclose()
+
+
+@pytest.fixture
+def start_system(tmp_path, kafka_bootstrap, make_database, topic_prefix, demo_town):
+    """Factory: the four services as real processes on their own PostgreSQL databases and this test's
+    topics, seeded with the demo town; stopped after the test (their logs printed if they fail to start)."""
+    from onegrid_devstack.stack import SERVICES, Stack, stack_env
+
+    stacks = []
+
+    def start(extra: dict[str, str] | None = None):
+        stack = Stack(env=stack_env(bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, seed_dir=demo_town,
+                                    database_urls={name: make_database(name) for name in SERVICES}, extra=extra),
+                      log_dir=tmp_path / "logs", ports={name: free_port() for name in SERVICES})
+        stacks.append(stack)
+        stack.start()
+        try:
+            stack.wait_ready()
+        except BaseException:
+            for name in SERVICES:
+                print(stack.log_tail(name))
+            raise
+        return stack
+
+    yield start
+    for stack in stacks:
+        stack.stop()

@@ -7,47 +7,22 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 
-from onegrid_devstack.__main__ import inside_point
 from onegrid_devstack.flows import dispute, ok, ordinary_report, token, wait_for
-from onegrid_devstack.stack import SERVICES, Stack, free_port, stack_env
+from onegrid_devstack.stack import SERVICES, Stack
+from onegrid_devstack.town import committee_of, inside_point
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def system(tmp_path: Path, kafka_bootstrap, make_database, topic_prefix, demo_town):
-    databases = {name: make_database(name) for name in SERVICES}
-    ports = {name: free_port() for name in SERVICES}
-    stack = Stack(env=stack_env(bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, database_urls=databases,
-                                seed_dir=demo_town), log_dir=tmp_path / "logs", ports=ports)
-    stack.start()
-    try:
-        stack.wait_ready()
-        yield stack
-    except BaseException:
-        for name in SERVICES:
-            print(stack.log_tail(name))
-        raise
-    finally:
-        stack.stop()
-
-
-def committee_of(town: Path, grid: str) -> str:
-    """The committee serving the community the grid belongs to, read from the town's own files."""
-    import csv
-    import json
-
-    features = json.loads((town / "grids.geojson").read_text(encoding="utf-8"))["features"]
-    community = next(f["properties"]["community"] for f in features if f["properties"]["code"] == grid)
-    with open(town / "communities.csv", encoding="utf-8") as f:
-        return next(row["committee"] for row in csv.DictReader(f) if row["code"] == community)
+def system(start_system) -> Stack:
+    return start_system()
 
 
 def read_events(bootstrap: str, prefix: str, until: Callable[[list], bool], timeout: float = 20.0) -> list:

@@ -5,50 +5,21 @@ case), visits, archives; the reporter's view and notify follow."""
 
 from __future__ import annotations
 
-import csv
-import json
-import socket
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from onegrid_devstack.flows import ok, token, wait_for
-from onegrid_devstack.stack import SERVICES, Stack, stack_env
+from onegrid_devstack.stack import SERVICES, Stack
+from onegrid_devstack.town import committee_of
 
 pytestmark = pytest.mark.e2e
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def system(tmp_path: Path, kafka_bootstrap, make_database, topic_prefix, demo_town):
-    stack = Stack(env=stack_env(bootstrap=kafka_bootstrap, topic_prefix=topic_prefix,
-                                database_urls={name: make_database(name) for name in SERVICES}, seed_dir=demo_town,
-                                extra={"MEDIATION_TIMER_SECONDS": "1"}),
-                  log_dir=tmp_path / "logs", ports={name: free_port() for name in SERVICES})
-    stack.start()
-    try:
-        stack.wait_ready()
-        yield stack
-    except BaseException:
-        for name in SERVICES:
-            print(stack.log_tail(name))
-        raise
-    finally:
-        stack.stop()
-
-
-def _committee_of(town: Path, grid: str) -> str:
-    features = json.loads((town / "grids.geojson").read_text(encoding="utf-8"))["features"]
-    community = next(f["properties"]["community"] for f in features if f["properties"]["code"] == grid)
-    with open(town / "communities.csv", encoding="utf-8") as f:
-        return next(row["committee"] for row in csv.DictReader(f) if row["code"] == community)
+def system(start_system) -> Stack:
+    return start_system({"MEDIATION_TIMER_SECONDS": "1"})
 
 
 def test_a_residents_dispute_report_ends_archived_in_mediation_and_closed_at_dispatch(system: Stack, demo_town):
@@ -63,7 +34,7 @@ def test_a_residents_dispute_report_ends_archived_in_mediation_and_closed_at_dis
     wait_for(lambda: http.get(case_url, headers=dispatcher),
              lambda r: r.status_code == 200 and r.json()["status"] == "in_mediation", "dispatch to send it to mediation")
 
-    committee = _committee_of(demo_town, "G095")
+    committee = committee_of(demo_town, "G095")
     m = token("mediator", committee=committee, subject=f"officer-{committee}")
     [lead] = wait_for(lambda: ok(http.get(f"{urls['mediation']}/v1/disputes", headers=m, params={"case_id": case_id})),
                       bool, "mediation to open the dispute")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import tempfile
@@ -13,6 +12,7 @@ from pathlib import Path
 from onegrid_demotown import generate
 from onegrid_devstack.flows import dispute, ordinary_report
 from onegrid_devstack.stack import SERVICES, Kafka, Stack, repo_root, stack_env
+from onegrid_devstack.town import inside_point
 
 
 def town_files(cache: Path) -> Path:
@@ -21,15 +21,6 @@ def town_files(cache: Path) -> Path:
         print("generating the demo town (seed 7) ...", flush=True)
         generate(town, seed=7)
     return town
-
-
-def inside_point(town: Path, grid: str) -> tuple[float, float]:
-    collection = json.loads((town / "grids.geojson").read_text(encoding="utf-8"))
-    ring = next(f for f in collection["features"] if f["properties"]["code"] == grid)["geometry"]["coordinates"][0]
-    from shapely.geometry import Polygon
-
-    point = Polygon(ring).representative_point()
-    return point.y, point.x
 
 
 def main() -> int:
