@@ -76,3 +76,13 @@ def test_seeded_services_mount_the_town_volume():
         assert svc["environment"][f"{name.upper()}_SEED_DIR"] == "/town"
         assert "town:/town:ro" in svc["volumes"]
         assert svc["depends_on"]["town"]["condition"] == "service_completed_successfully"
+
+
+def test_writable_state_lives_in_volumes_the_unprivileged_user_owns():
+    compose = _compose()
+    dockerfile = (ROOT / "deploy/Dockerfile").read_text()
+    assert "USER nobody" in dockerfile and "chown nobody /data" in dockerfile
+    intake, notify = compose["services"]["intake"], compose["services"]["notify"]
+    assert intake["environment"]["INTAKE_STORAGE_DIR"].startswith("/data/") and "intake-data:/data" in intake["volumes"]
+    assert notify["environment"]["NOTIFY_SMS_FILE"].startswith("/data/") and "notify-data:/data" in notify["volumes"]
+    assert {"intake-data", "notify-data"} <= set(compose["volumes"])
