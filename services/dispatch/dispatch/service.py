@@ -85,7 +85,9 @@ async def register_case(*, session: AsyncSession, event: CaseReported, settings:
     session.add(case)
     session.add(CaseAction(case_id=case.id, action="register", to_status="registered", actor_role="system",
                            actor_id="dispatch"))
-    await session.flush()
+    # No flush here: the consumer applies a fetched batch in one transaction, and leaving the rows to
+    # the commit lets the unit of work insert the whole batch's cases, actions and events in a few
+    # multi-row statements instead of several round trips per case.
     if category is not None and category.mediation:
         log_action(session, case, "request_mediation", "in_mediation", SYSTEM,
                    f"category {category.code} is a civil dispute")
