@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,20 +31,24 @@ os.environ.setdefault("ONEGRID_TOPIC_PARTITIONS", "2")
 from onegrid_devstack.stack import free_port  # noqa: E402
 
 
+def _throwaway_server(script: str, label: str, url: Callable[[int], str]) -> Iterator[str]:
+    """Start infra/<script> on a free port in a temporary folder; stop and remove it afterwards."""
+    data = Path(tempfile.mkdtemp(prefix=f"onegrid-{label}-"))
+    port = free_port()
+    subprocess.run([str(ROOT / "infra" / script), "start", str(data), str(port)], check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield url(port)
+    finally:
+        subprocess.run([str(ROOT / "infra" / script), "stop", str(data)], check=False)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-        return
-    data = Path(tempfile.mkdtemp(prefix="onegrid-kafka-"))
-    port = free_port()
-    script = ROOT / "infra" / "kafka" / "kafka.sh"
-    subprocess.run([str(script), "start", str(data), str(port)], check=True, stdout=subprocess.DEVNULL)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        subprocess.run([str(script), "stop", str(data)], check=False)
-        shutil.rmtree(data, ignore_errors=True)
+    else:
+        yield from _throwaway_server("kafka/kafka.sh", "kafka", lambda port: f"127.0.0.1:{port}")
 
 
 @pytest.fixture(scope="session")
@@ -52,16 +56,19 @@ def pg_server() -> Iterator[str]:
     """Base URL of a PostgreSQL server (without database name)."""
     if os.environ.get("ONEGRID_TEST_PG"):
         yield os.environ["ONEGRID_TEST_PG"].rstrip("/")
-        return
-    data = Path(tempfile.mkdtemp(prefix="onegrid-pg-"))
-    port = free_port()
-    script = ROOT / "infra" / "postgres" / "pg.sh"
-    subprocess.run([str(script), "start", str(data), str(port)], check=True, stdout=subprocess.DEVNULL)
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run([str(script), "stop", str(data)], check=False)
-        shutil.rmtree(data, ignore_errors=True)
+    else:
+        yield from _throwaway_server("postgres/pg.sh", "pg", lambda port: f"postgresql+asyncpg://postgres@127.0.0.1:{port}")
+
+
+@pytest.fixture
+async def producer(kafka_bootstrap):
+    """A plain idempotent Kafka producer, for tests that play another service's part."""
+    from aiokafka import AIOKafkaProducer
+
+    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
+    await p.start()
+    yield p
+    await p.stop()
 
 
 async def _create_database(server: str, name: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+import zlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -83,3 +84,14 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+async def advisory_xact_lock(session: AsyncSession, name: str, *, wait: bool = True) -> bool:
+    """Hold a PostgreSQL advisory lock named ``name`` until the transaction ends, so that one replica
+    at a time does the work (relay publishing, seeding). With ``wait=False`` it only tries and says
+    whether it got it. SQLite serves one process: always granted."""
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
+        return True
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    result = await session.exec(text(f"SELECT {function}(:k)").bindparams(k=zlib.crc32(name.encode())))  # type: ignore[call-overload]
+    return True if wait else bool(result.scalar())

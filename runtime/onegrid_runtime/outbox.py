@@ -14,18 +14,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import zlib
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 from onegrid_contracts import Event, to_kafka
 from prometheus_client import Counter
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func, text
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded
-from onegrid_runtime.db import AFTER_COMMIT_FLAG, Database, UtcDateTime, utcnow
+from onegrid_runtime.db import AFTER_COMMIT_FLAG, Database, UtcDateTime, advisory_xact_lock, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
@@ -85,7 +84,6 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
-        self._lock_key = zlib.crc32(f"outbox:{settings.service_name}".encode())
         db.on_outbox_commit(self.wake)
 
     def wake(self) -> None:
@@ -115,10 +113,8 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         """Publish up to BATCH committed rows; returns how many were published."""
         async with self.db.transaction() as session:
-            if not self.db.is_sqlite:
-                got = await session.exec(text("SELECT pg_try_advisory_xact_lock(:k)").bindparams(k=self._lock_key))  # type: ignore[call-overload]
-                if not got.scalar():
-                    return 0
+            if not await advisory_xact_lock(session, f"outbox:{self.settings.service_name}", wait=False):
+                return 0
             rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.seq).limit(BATCH))).all()  # type: ignore[arg-type]
             if not rows:
                 return 0

@@ -6,21 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 sys.path.append(str(Path(__file__).parent))  # --import-mode=importlib: make dispatch_testkit importable
 
 from dispatch.config import DispatchSettings
 from dispatch.main import build_app
 from dispatch_testkit import Town, settings_for
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap):
-    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
-    await p.start()
-    yield p
-    await p.stop()
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """The mediation application: ``uvicorn mediation.main:app --port 8003``."""
 
-import zlib
 from pathlib import Path
 
 from fastapi import FastAPI
+from onegrid_runtime.db import advisory_xact_lock
 from onegrid_runtime.service import create_app
-from sqlalchemy import text
 from sqlmodel import select
 
 from mediation.config import MediationSettings, get_settings
@@ -20,8 +19,7 @@ async def on_startup(app: FastAPI) -> None:
     """Seed the registers from the town's files the first time (one replica wins: the hub row is the marker)."""
     settings = app.state.settings
     async with app.state.db.transaction() as session:
-        if not app.state.db.is_sqlite:  # replicas starting together seed once
-            await session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=zlib.crc32(b"mediation:seed")))
+        await advisory_xact_lock(session, "mediation:seed")  # replicas starting together seed once
         if settings.seed_dir and (await session.exec(select(Committee).where(Committee.kind == "committee"))).first() is None:
             await seed(session=session, directory=Path(settings.seed_dir), settings=settings)
         else:

@@ -29,29 +29,3 @@ async def mediation(settings_for, start_service):
     client = await start_service(app)
     client.app = app
     return client
-
-
-
-
-
-RUNTIME_LOOPS = {"outbox-relay", "event-consumer", "deadline_loop"}
-
-
-@pytest.fixture(autouse=True)
-async def _finish_cancelled_loops():
-    """Works around a runtime shutdown hang (reported to the lead): on Python 3.11,
-    ``asyncio.wait_for`` in ``OutboxRelay.run`` can swallow the lifespan's cancellation when the
-    wake event fires at the same moment, and the relay loops on forever. While a test runs, this
-    re-cancels any service loop that is being cancelled, so teardown always finishes."""
-    import asyncio
-
-    async def recancel() -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            for task in asyncio.all_tasks():
-                if task.get_name() in RUNTIME_LOOPS and task.cancelling() and not task.done():
-                    task.cancel()
-
-    watcher = asyncio.get_running_loop().create_task(recancel(), name="test-recancel")
-    yield
-    watcher.cancel()

@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-from aiokafka import AIOKafkaProducer
 from mediation_testkit import eventually, mediator, read_events
 from onegrid_contracts import to_kafka
 from onegrid_contracts.events import CaseMediationRequested
 from onegrid_devstack.flows import token
-
-
-@pytest.fixture
-async def producer(kafka_bootstrap):
-    p = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
-    await p.start()
-    yield p
-    await p.stop()
 
 
 async def _send(producer, prefix: str, event, event_id: str | None = None) -> None:

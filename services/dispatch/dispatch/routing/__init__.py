@@ -8,28 +8,6 @@ Command line: ``python -m dispatch.routing evaluate|train --help``.
 See :mod:`dispatch.routing.model` for the method (features, classifier, calibration).
 """
 
-from .model import (
-    ALGORITHM,
-    DEFAULT_CONFIDENCE_THRESHOLD,
-    Candidate,
-    DepartmentProfile,
-    Prediction,
-    RoutingModel,
-    analyze,
-    description_documents,
-    load_departments_csv,
-    load_examples_csv,
-)
-
-__all__ = [
-    "ALGORITHM",
-    "Candidate",
-    "DEFAULT_CONFIDENCE_THRESHOLD",
-    "DepartmentProfile",
-    "Prediction",
-    "RoutingModel",
-    "analyze",
-    "description_documents",
-    "load_departments_csv",
-    "load_examples_csv",
-]
+# The public names are listed once, in model.__all__.
+from .model import *  # noqa: F403
+from .model import __all__  # noqa: F401
