@@ -39,11 +39,16 @@ class Envelope:
     extensions: dict[str, str] = field(default_factory=dict)
 
     def event(self) -> Event:
-        """The typed event; raises InvalidEnvelope when the data does not fit its model."""
-        try:
-            return event_class(self.type).model_validate(self.data)
-        except ValueError as exc:
-            raise InvalidEnvelope(f"{self.type} {self.id}: {exc}") from exc
+        """The typed event (validated once, then remembered); raises InvalidEnvelope when the data
+        does not fit its model."""
+        cached = self.__dict__.get("_event")
+        if cached is None:
+            try:
+                cached = event_class(self.type).model_validate(self.data)
+            except ValueError as exc:
+                raise InvalidEnvelope(f"{self.type} {self.id}: {exc}") from exc
+            object.__setattr__(self, "_event", cached)
+        return cached
 
 
 def to_kafka(

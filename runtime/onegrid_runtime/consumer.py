@@ -19,8 +19,9 @@ from aiokafka.structs import OffsetAndMetadata
 from onegrid_contracts import Envelope, Event, from_kafka
 from onegrid_contracts.envelope import InvalidEnvelope
 from prometheus_client import Counter
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded
@@ -33,7 +34,9 @@ log = logging.getLogger("onegrid.consumer")
 consumed_total = Counter("onegrid_events_consumed_total", "Events applied", ["type"])
 dead_letters_total = Counter("onegrid_events_dead_lettered_total", "Events sent to the dead-letter topic")
 
-Handler = Callable[..., Awaitable[Any]]  # async def handler(*, session, event, envelope, settings) -> None
+Handler = Callable[..., Awaitable[Any]]
+# One event:  async def handler(*, session, event, envelope, settings) -> None
+# A batch:    async def handler(*, session, events, envelopes, settings) -> None  (registered with batch=True)
 
 
 class InboxEntry(SQLModel, table=True):
@@ -51,11 +54,17 @@ class Handlers:
 
     def __init__(self) -> None:
         self.by_type: dict[str, Handler] = {}
+        self.batched: set[str] = set()
         self.producers: set[str] = set()
 
-    def on(self, event_class: type[Event]) -> Callable[[Handler], Handler]:
+    def on(self, event_class: type[Event], *, batch: bool = False) -> Callable[[Handler], Handler]:
+        """Register a handler of ``event_class``. With ``batch=True`` it receives every consecutive
+        event of that type in a fetched batch at once (``events``, ``envelopes``), so it can read and
+        write them with a few multi-row statements instead of several round trips per event."""
         def register(func: Handler) -> Handler:
             self.by_type[event_class.type] = func
+            if batch:
+                self.batched.add(event_class.type)
             self.producers.add(event_class.producer)
             return func
 
@@ -74,18 +83,31 @@ async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelop
     applied: list[Envelope] = []
     try:
         async with db.transaction() as session:
-            ids = [e.id for e in pending]
-            seen = set((await session.exec(select(InboxEntry.event_id).where(InboxEntry.event_id.in_(ids)))).all())  # type: ignore[attr-defined]
+            seen = set((await session.exec(select(InboxEntry.event_id).where(  # type: ignore[call-overload]
+                col(InboxEntry.event_id).in_([e.id for e in pending])))).all())
+            fresh: list[Envelope] = []
             for envelope in pending:
-                if envelope.id in seen:
-                    continue
-                seen.add(envelope.id)
-                event = envelope.event()
-                case_id_var.set(str(event.case_id))
-                traceparent_var.set(envelope.extensions.get("traceparent"))
-                session.add(InboxEntry(event_id=envelope.id, event_type=envelope.type))
-                await handlers.by_type[envelope.type](session=session, event=event, envelope=envelope, settings=settings)
-                applied.append(envelope)
+                if envelope.id not in seen:
+                    seen.add(envelope.id)
+                    fresh.append(envelope)
+            if not fresh:
+                return 0
+            now = utcnow()
+            await (await session.connection()).execute(insert(InboxEntry.__table__), [  # type: ignore[arg-type]
+                {"event_id": e.id, "event_type": e.type, "processed_at": now} for e in fresh])
+            for run in _runs(fresh, handlers):
+                handler = handlers.by_type[run[0].type]
+                if run[0].type in handlers.batched:
+                    case_id_var.set(None)
+                    traceparent_var.set(None)
+                    await handler(session=session, events=[e.event() for e in run], envelopes=run, settings=settings)
+                else:
+                    envelope = run[0]
+                    event = envelope.event()
+                    case_id_var.set(str(event.case_id))
+                    traceparent_var.set(envelope.extensions.get("traceparent"))
+                    await handler(session=session, event=event, envelope=envelope, settings=settings)
+                applied.extend(run)
     except IntegrityError:
         # Another replica applied one of these concurrently: its inbox key says so.
         if len(pending) == 1:
@@ -98,6 +120,18 @@ async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelop
     for envelope in applied:
         consumed_total.labels(envelope.type).inc()
     return len(applied)
+
+
+def _runs(envelopes: list[Envelope], handlers: Handlers) -> list[list[Envelope]]:
+    """Split into runs in arrival order: consecutive events of one batched type form one run, every
+    other event is a run of its own (so each case's events are still applied in order)."""
+    runs: list[list[Envelope]] = []
+    for envelope in envelopes:
+        if runs and envelope.type in handlers.batched and runs[-1][0].type == envelope.type:
+            runs[-1].append(envelope)
+        else:
+            runs.append([envelope])
+    return runs
 
 
 async def apply_event(db: Database, handlers: Handlers, envelope: Envelope, settings: ServiceSettings) -> bool:

@@ -14,12 +14,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from onegrid_contracts import Event, to_kafka
 from prometheus_client import Counter
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func, insert
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +37,7 @@ from onegrid_runtime.topics import ensure_topics
 log = logging.getLogger("onegrid.outbox")
 published_total = Counter("onegrid_outbox_published_total", "Events published by the outbox relay")
 BATCH = 500
+PENDING_ROWS = "onegrid.outbox_rows"
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -51,25 +57,37 @@ class OutboxMessage(SQLModel, table=True):
 
 
 def emit(session: AsyncSession, event: Event) -> str:
-    """Add ``event`` to the session's transaction; returns its event id."""
+    """Add ``event`` to the session's transaction; returns its event id. The transaction's events are
+    written in one multi-row insert just before it commits (``_write_outbox``), in emission order."""
     key, value, headers = to_kafka(
         event,
         source=f"/onegrid/{event.jurisdiction}/{event.producer}",
         extensions={"traceparent": child_traceparent(traceparent_var.get())},
     )
     event_id = dict(headers)["ce_id"].decode()
-    session.add(
-        OutboxMessage(
-            event_id=event_id,
-            producer=event.producer,
-            event_type=event.type,
-            key=key.decode(),
-            headers=json.dumps([[k, v.decode()] for k, v in headers]),
-            payload=value,
-        )
-    )
+    session.info.setdefault(PENDING_ROWS, []).append({
+        "event_id": event_id,
+        "producer": event.producer,
+        "event_type": event.type,
+        "key": key.decode(),
+        "headers": json.dumps([[k, v.decode()] for k, v in headers]),
+        "payload": value,
+        "created_at": utcnow(),
+    })
     session.info[AFTER_COMMIT_FLAG] = True
     return event_id
+
+
+@sa_event.listens_for(OrmSession, "before_commit")
+def _write_outbox(session: OrmSession) -> None:
+    rows = session.info.pop(PENDING_ROWS, None)
+    if rows:
+        session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[arg-type]
+
+
+@sa_event.listens_for(OrmSession, "after_rollback")
+def _forget_outbox(session: OrmSession) -> None:
+    session.info.pop(PENDING_ROWS, None)
 
 
 async def pending_count(session: AsyncSession) -> int:
@@ -115,16 +133,20 @@ class OutboxRelay:
         async with self.db.transaction() as session:
             if not await advisory_xact_lock(session, f"outbox:{self.settings.service_name}", wait=False):
                 return 0
-            rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.seq).limit(BATCH))).all()  # type: ignore[arg-type]
+            table = OutboxMessage.__table__
+            connection = await session.connection()
+            rows = (await connection.execute(
+                select(table.c.seq, table.c.producer, table.c.key, table.c.headers, table.c.payload)  # type: ignore[attr-defined]
+                .order_by(table.c.seq).limit(BATCH))).all()  # type: ignore[attr-defined]
             if not rows:
                 return 0
             producer = await self._ensure_producer()
             await bounded(self._send_all(producer, rows), self.send_timeout)
-            await session.exec(delete(OutboxMessage).where(OutboxMessage.seq.in_([r.seq for r in rows])))  # type: ignore[union-attr,call-overload]
+            await connection.execute(delete(table).where(table.c.seq.in_([r.seq for r in rows])))  # type: ignore[attr-defined,call-overload]
         published_total.inc(len(rows))
         return len(rows)
 
-    async def _send_all(self, producer: AIOKafkaProducer, rows: list[OutboxMessage]) -> None:
+    async def _send_all(self, producer: AIOKafkaProducer, rows: Sequence[Row[Any]]) -> None:
         futures = []
         for row in rows:
             headers = [(k, v.encode()) for k, v in json.loads(row.headers)]

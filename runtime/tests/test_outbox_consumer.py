@@ -10,8 +10,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from onegrid_contracts import from_kafka, to_kafka
-from onegrid_contracts.events import CaseAccepted, CaseVerified
-from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_event
+from onegrid_contracts.events import CaseAccepted, CaseResolved, CaseVerified
+from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_event, apply_events
 from onegrid_runtime.db import Database
 from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, pending_count
 from onegrid_runtime.settings import ServiceSettings
@@ -175,6 +175,39 @@ async def test_apply_event_twice_has_one_effect(make_database):
     assert await apply_event(db, handlers, envelope, settings) is True
     assert await apply_event(db, handlers, envelope, settings) is False
     assert await _count(db, RuntimeEffect) == 1
+    await db.dispose()
+
+
+async def test_batch_handler_gets_consecutive_runs_in_arrival_order_and_each_event_once(make_database):
+    db = await _database(make_database("rt"))
+    calls: list[tuple[str, list[str]]] = []
+    handlers = Handlers()
+
+    @handlers.on(CaseResolved, batch=True)
+    async def on_resolved(*, session, events, envelopes, settings):
+        calls.append(("resolved", [e.note for e in events]))
+        assert all(e.type == CaseResolved.type for e in envelopes) and len(envelopes) == len(events)
+        for event in events:
+            session.add(RuntimeEffect(case_id=event.case_id, label="resolved"))
+
+    @handlers.on(CaseVerified)
+    async def on_verified(*, session, event, envelope, settings):
+        calls.append(("verified", [event.note or ""]))
+        session.add(RuntimeEffect(case_id=event.case_id, label="verified"))
+
+    def envelope(event):
+        return from_kafka(*to_kafka(event, source="/test"))
+
+    case = uuid.uuid4()
+    a1, a2, a3 = (envelope(CaseResolved(case_id=case, jurisdiction="YYB", department="D07", note=n)) for n in "123")
+    v = envelope(CaseVerified(case_id=case, jurisdiction="YYB", note="v"))
+    settings = ServiceSettings(service_name="rt")
+    # a2 twice in one fetch (a redelivery): applied once; the verification splits the runs
+    assert await apply_events(db, handlers, [a1, a2, a2, v, a3], settings) == 4
+    assert calls == [("resolved", ["1", "2"]), ("verified", ["v"]), ("resolved", ["3"])]
+    assert await apply_events(db, handlers, [a1, a3], settings) == 0  # all seen before
+    assert await _count(db, RuntimeEffect) == 4
+    assert await _count(db, InboxEntry) == 4
     await db.dispose()
 
 
