@@ -3,7 +3,9 @@ endpoint makes of who may call it (``authorize(...)`` or ``public()``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Annotated, Any
@@ -11,7 +13,7 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from onegrid_runtime.errors import Forbidden, Unauthorized
 
@@ -30,6 +32,8 @@ class Role(StrEnum):
 
 
 class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)  # verified principals are cached and shared between requests
+
     subject: str
     role: Role
     jurisdiction: str
@@ -69,9 +73,19 @@ def issue_token(
 
 
 def verify_token(secret: str, token: str) -> Principal:
+    principal, expires = _verified(secret, token)
+    if expires <= time.time():
+        raise Unauthorized("the bearer token has expired")
+    return principal
+
+
+@lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> tuple[Principal, float]:
+    """Signature and claims checked once per token (a client sends the same token many times); the
+    expiry is checked on every use by the caller. Invalid tokens raise, and exceptions are not cached."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
-        return Principal(
+        principal = Principal(
             subject=claims["sub"],
             role=Role(claims["role"]),
             jurisdiction=claims.get("jur", ""),
@@ -79,6 +93,7 @@ def verify_token(secret: str, token: str) -> Principal:
             committee=claims.get("committee"),
             grid=claims.get("grid"),
         )
+        return principal, float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the bearer token has expired") from None
     except (jwt.InvalidTokenError, ValueError) as exc:

@@ -33,6 +33,13 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._after_commit: list[Callable[[], None]] = []
 
+    def sibling(self, *, pool_size: int) -> Database:
+        """Another connection pool on the same database whose commits call the same callbacks: for a
+        writer that requests wait on, which must never queue behind those requests' connections."""
+        other = Database(self.url, pool_size=pool_size)
+        other._after_commit = self._after_commit
+        return other
+
     def on_outbox_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that wrote outbox rows (wakes the relay)."""
         self._after_commit.append(callback)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import secrets
+import random
 import sys
 from contextvars import ContextVar
 
@@ -44,11 +44,16 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 
 def new_traceparent() -> str:
     """A W3C trace context header value starting a new trace."""
-    return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    return f"00-{_random_hex(32)}-{_random_hex(16)}-01"
 
 
 def child_traceparent(parent: str | None) -> str:
     if not parent or parent.count("-") != 3:
         return new_traceparent()
     version, trace_id, _span, flags = parent.split("-")
-    return f"{version}-{trace_id}-{secrets.token_hex(8)}-{flags}"
+    return f"{version}-{trace_id}-{_random_hex(16)}-{flags}"
+
+
+def _random_hex(digits: int) -> str:
+    # Trace and span ids need to be unique, not secret: no system call per id on the hot path.
+    return f"{random.getrandbits(digits * 4) or 1:0{digits}x}"

@@ -54,8 +54,13 @@ def _yes(value: str) -> bool:
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:
-    directory = Path(directory or os.environ.get("ONEGRID_CATALOG_DIR") or DEFAULT_DIR)
-    return _load(directory.resolve())
+    return _load_named(str(directory or os.environ.get("ONEGRID_CATALOG_DIR") or DEFAULT_DIR))
+
+
+@lru_cache(maxsize=16)
+def _load_named(directory: str) -> Catalog:
+    # Called on hot paths: resolving the path (system calls) only once per name.
+    return _load(Path(directory).resolve())
 
 
 @lru_cache(maxsize=4)

@@ -1,24 +1,29 @@
-"""Events dispatch consumes: new cases and ratings from intake, conclusions from mediation."""
+"""Events dispatch consumes: new cases and ratings from intake, conclusions from mediation.
+
+New cases and ratings come once per report and are handled a fetched batch at a time (``batch=True``:
+every consecutive event of the type in one call, a list of one when the consumer retries alone)."""
 
 from onegrid_contracts import Envelope
 from onegrid_contracts.events import CaseMerged, CaseRated, CaseReported, MediationConcluded, MediationPerformed
 from onegrid_runtime.consumer import Handlers
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dispatch import service
+from dispatch import arrival, service
 from dispatch.config import DispatchSettings
 
 handlers = Handlers()
 
 
-@handlers.on(CaseReported)
-async def on_case_reported(*, session: AsyncSession, event: CaseReported, envelope: Envelope, settings: DispatchSettings) -> None:
-    await service.register_case(session=session, event=event, settings=settings)
+@handlers.on(CaseReported, batch=True)
+async def on_cases_reported(*, session: AsyncSession, events: list[CaseReported], envelopes: list[Envelope],
+                            settings: DispatchSettings) -> None:
+    await arrival.register_cases(session=session, events=events, settings=settings)
 
 
-@handlers.on(CaseRated)
-async def on_case_rated(*, session: AsyncSession, event: CaseRated, envelope: Envelope, settings: DispatchSettings) -> None:
-    await service.record_rating(session=session, event=event, settings=settings)
+@handlers.on(CaseRated, batch=True)
+async def on_cases_rated(*, session: AsyncSession, events: list[CaseRated], envelopes: list[Envelope],
+                         settings: DispatchSettings) -> None:
+    await service.record_ratings(session=session, events=events, settings=settings)
 
 
 @handlers.on(MediationConcluded)

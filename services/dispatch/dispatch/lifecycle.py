@@ -11,8 +11,10 @@ caller's transaction. Delays, holds and progress notes are in ``extensions.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from onegrid_contracts.events import (
     Actor,
@@ -100,6 +102,10 @@ def log_action(session: AsyncSession, case: Case, action: str, to_status: str, a
     session.add(case)
 
 
+# What records a transition: ``log_action`` (the ORM), or the arrival's batch ``ActionLog``.
+ActionLogger = Callable[[AsyncSession, Any, str, str, Actor, str | None], None]
+
+
 def actor_of(principal: Principal) -> Actor:
     return Actor(**principal.actor())
 
@@ -123,8 +129,9 @@ def require_evidence(evidence_urls: list[str], what: str) -> None:
 # -- dispatching -----------------------------------------------------------------------------------
 def dispatch_to(*, session: AsyncSession, case: Case, department: str, co_departments: list[str],
                 decision: RoutingDecision, actor: Actor, clock: Clock, action: str = "dispatch",
-                reason: str | None = None) -> None:
-    """Send the case to ``department``; the deadline clock starts now."""
+                reason: str | None = None, log: ActionLogger = log_action) -> None:
+    """Send the case to ``department``; the deadline clock starts now. The arrival of a batch passes a
+    ``CaseDraft`` and its own ``log`` (rows collected for one multi-row insert, see ``arrival.py``)."""
     now = datetime.now(UTC)
     previous = case.department if case.department != department or action in ("reopen", "overrule_return") else None
     case.department = department
@@ -139,7 +146,7 @@ def dispatch_to(*, session: AsyncSession, case: Case, department: str, co_depart
     case.hold_started_at = case.hold_until = None
     note = reason or decision.rule_id or (f"{decision.model_version} score {decision.confidence}"
                                           if decision.model_version else None)
-    log_action(session, case, action, "dispatched", actor, note)
+    log(session, case, action, "dispatched", actor, note)
     clock.start(case, now)
     emit(session, CaseDispatched(
         case_id=case.id, jurisdiction=case.jurisdiction, actor=actor, department=department,

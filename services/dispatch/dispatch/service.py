@@ -1,7 +1,7 @@
-"""Dispatch's service logic on arrival and from the other services' events: routing a reported
-case (rules, then the learned model, else triage), mediation outcomes, ratings. The lifecycle's
-transitions are in ``lifecycle.py``, ``returns.py`` and ``extensions.py``; deadlines in
-``deadlines.py``; queues and KPIs in ``queues.py`` and ``kpis.py``.
+"""Dispatch's service logic from the other services' events: mediation outcomes, ratings, merges;
+``toolkit(settings)`` (the data files routing and deadlines need). The arrival of reported cases
+is in ``arrival.py``; the lifecycle's transitions in ``lifecycle.py``, ``returns.py`` and
+``extensions.py``; deadlines in ``deadlines.py``; queues and KPIs in ``queues.py`` and ``kpis.py``.
 
 Plain async functions; the request or message handler owns the transaction, so each state
 change commits together with the event that announces it.
@@ -17,20 +17,19 @@ from functools import lru_cache
 
 from onegrid_contracts.catalog import Catalog, load_catalog
 from onegrid_contracts.events import (
-    CaseMerged,
     Actor,
     CaseClosed,
-    CaseMediationRequested,
+    CaseMerged,
     CaseRated,
-    CaseReported,
     CaseTriaged,
     MediationConcluded,
     MediationPerformed,
-    RoutingCandidate,
     RoutingDecision,
 )
 from onegrid_runtime.auth import Principal, Role
+from onegrid_runtime.db import utcnow
 from onegrid_runtime.outbox import emit
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.calendar import WorkingCalendar
@@ -38,9 +37,12 @@ from dispatch.config import DispatchSettings
 from dispatch.deadlines import Clock, DeadlinePolicy
 from dispatch.errors import CaseNotFound, Forbidden
 from dispatch.learning import ModelCache
-from dispatch.lifecycle import SYSTEM, TRANSITIONS, dispatch_to, log_action, reopen, void
+from dispatch.lifecycle import REOPENABLE_OUTCOMES, TRANSITIONS, dispatch_to, log_action, reopen, void
 from dispatch.models import Case, CaseAction
 from dispatch.routing_rules import RoutingRules
+
+CASE = Case.__table__
+RATER = Actor(role="system", id="intake")
 
 
 @dataclass(frozen=True)
@@ -67,73 +69,6 @@ def _toolkit(calendar_file, deadlines_file, rules_file, tz, _catalog_dir) -> Too
     catalog = load_catalog()
     clock = Clock(DeadlinePolicy.load(deadlines_file), WorkingCalendar.load(calendar_file, default_timezone=tz))
     return Toolkit(catalog=catalog, rules=RoutingRules.load(rules_file, catalog), clock=clock, models=ModelCache())
-
-
-# -- arrival -------------------------------------------------------------------------------------
-async def register_case(*, session: AsyncSession, event: CaseReported, settings: DispatchSettings) -> Case | None:
-    """A reported case arrives: to mediation, by the rules, by the learned model, or to triage."""
-    if await session.get(Case, event.case_id) is not None:
-        return None
-    kit = toolkit(settings)
-    category = kit.catalog.categories.get(event.category or "")
-    case = Case(
-        id=event.case_id, case_number=event.case_number, jurisdiction=event.jurisdiction, category=event.category,
-        description=event.description, grid=event.grid, community=event.community, priority=event.priority,
-        urgent=event.priority == "urgent" or bool(category and category.urgent), status="registered",
-        reported_at=event.occurred_at,
-    )
-    session.add(case)
-    session.add(CaseAction(case_id=case.id, action="register", to_status="registered", actor_role="system",
-                           actor_id="dispatch"))
-    # No flush here: the consumer applies a fetched batch in one transaction, and leaving the rows to
-    # the commit lets the unit of work insert the whole batch's cases, actions and events in a few
-    # multi-row statements instead of several round trips per case.
-    if category is not None and category.mediation:
-        log_action(session, case, "request_mediation", "in_mediation", SYSTEM,
-                   f"category {category.code} is a civil dispute")
-        emit(session, CaseMediationRequested(
-            case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM, case_number=case.case_number,
-            category=case.category, description=case.description, grid=case.grid, community=case.community,
-            escalation_risk=category.escalation_risk))
-        return case
-    await route(session=session, case=case, kit=kit, settings=settings)
-    return case
-
-
-async def route(*, session: AsyncSession, case: Case, kit: Toolkit, settings: DispatchSettings) -> None:
-    """Rules first (overrides, then the catalog); free text by the model when it is confident enough."""
-    rule = kit.rules.decide(catalog=kit.catalog, category=case.category, community=case.community, grid=case.grid,
-                            text=case.description)
-    if rule.department is not None:
-        case.urgent = case.urgent or rule.urgent
-        decision = RoutingDecision(method="rule", rule_id=rule.rule_id, confidence=1.0)
-        dispatch_to(session=session, case=case, department=rule.department, co_departments=list(rule.co_departments),
-                    decision=decision, actor=SYSTEM, clock=kit.clock)
-        return
-    model = await kit.models.active(session)
-    if model is None:  # no model stored yet (the cold-start one is trained when the service starts)
-        case.routing = {"method": "none", "reason": "no routing model available"}
-        log_action(session, case, "triage", "triage", SYSTEM, "no routing model")
-        emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM,
-                                  reason="no routing rule applies and no routing model is available"))
-        return
-    prediction = model.predict(case.description)
-    threshold = settings.routing_confidence_threshold
-    decision = RoutingDecision(
-        method="model", model_version=prediction.model_version, confidence=prediction.confidence,
-        candidates=[RoutingCandidate(department=c.department, score=c.score) for c in prediction.candidates],
-        threshold=threshold, rule_id=rule.rule_id,
-        reason=f"{'rule ' + rule.rule_id + ' leaves it to the model; ' if rule.rule_id else ''}"
-               f"confidence {prediction.confidence:.3f} {'>=' if prediction.confidence >= threshold else '<'} "
-               f"threshold {threshold:.3f}")
-    if prediction.confidence >= threshold:
-        dispatch_to(session=session, case=case, department=prediction.department, co_departments=[],
-                    decision=decision, actor=SYSTEM, clock=kit.clock)
-        return
-    case.routing = decision.model_dump(exclude_none=True)
-    log_action(session, case, "triage", "triage", SYSTEM, decision.reason)
-    emit(session, CaseTriaged(case_id=case.id, jurisdiction=case.jurisdiction, actor=SYSTEM, routing=decision,
-                              reason=f"not confident enough to route: {decision.reason}"))
 
 
 # -- mediation outcomes ----------------------------------------------------------------------------
@@ -186,29 +121,49 @@ async def record_mediation_performance(*, session: AsyncSession, event: Mediatio
 
 
 # -- ratings ---------------------------------------------------------------------------------------
-async def record_rating(*, session: AsyncSession, event: CaseRated, settings: DispatchSettings) -> None:
-    """Store the rating; a dissatisfied one (reopen requested) reopens the case to its department."""
-    case = await session.get(Case, event.case_id)
-    if case is None:
-        return
-    case.rating, case.rated_at = event.rating, event.occurred_at
-    session.add(case)
-    actor = Actor(role="system", id="intake")
-    session.add(CaseAction(case_id=case.id, action="rate", from_status=case.status, to_status=case.status,
-                           actor_role=actor.role, actor_id=actor.id, note=f"rating {event.rating}: {event.comment or ''}"))
-    if not event.reopen_requested or case.status != "closed" or case.outcome not in ("verified", "self_handled",
-                                                                                        "closed_by_dispatcher"):
-        return
+async def record_ratings(*, session: AsyncSession, events: list[CaseRated], settings: DispatchSettings) -> None:
+    """Store the ratings of a fetched batch (one read, one multi-row update, one multi-row insert); a
+    dissatisfied rating (reopen requested) reopens the case to its department through the lifecycle."""
+    await session.flush()  # what earlier events of this transaction changed through the ORM must be read below
+    conn = await session.connection()
+    cases = {row.id: row for row in (await conn.execute(
+        select(CASE.c.id, CASE.c.status, CASE.c.outcome, CASE.c.resolved_by, CASE.c.department, CASE.c.category)
+        .where(CASE.c.id.in_({e.case_id for e in events})))).all()}
     kit = toolkit(settings)
-    department = case.resolved_by or case.department
-    if department is None:  # self-handled without a department: the category's department takes it over
-        entry = kit.catalog.categories.get(case.category or "")
-        department = entry.department if entry else None
-    if department is None:
+    now = utcnow()
+    state = {case_id: (row.status, row.outcome) for case_id, row in cases.items()}
+    ratings: dict[uuid.UUID, dict] = {}
+    actions: list[dict] = []
+    reopening: list[tuple[CaseRated, str]] = []
+    for event in events:
+        row = cases.get(event.case_id)
+        if row is None:
+            continue
+        status, outcome = state[event.case_id]
+        ratings[event.case_id] = {"b_id": event.case_id, "rating": event.rating, "rated_at": event.occurred_at}
+        actions.append({"case_id": event.case_id, "action": "rate", "from_status": status, "to_status": status,
+                        "actor_role": RATER.role, "actor_id": RATER.id,
+                        "note": f"rating {event.rating}: {event.comment or ''}", "at": now})
+        if not event.reopen_requested or status != "closed" or outcome not in REOPENABLE_OUTCOMES:
+            continue
+        department = row.resolved_by or row.department
+        if department is None:  # self-handled without a department: the category's department takes it over
+            entry = kit.catalog.categories.get(row.category or "")
+            department = entry.department if entry else None
+        if department is not None:
+            reopening.append((event, department))
+            state[event.case_id] = ("dispatched", None)
+    if not actions:
         return
-    reopen(session=session, case=case, actor=actor, role=Role.system, rating=event.rating, department=department,
-           reason=f"dissatisfied rating {event.rating}" + (f": {event.comment}" if event.comment else ""),
-           clock=kit.clock)
+    await conn.execute(update(CASE).where(CASE.c.id == bindparam("b_id"))
+                       .values(rating=bindparam("rating"), rated_at=bindparam("rated_at")), list(ratings.values()))
+    await conn.execute(insert(CaseAction.__table__), actions)
+    for event, department in reopening:  # rare: the ORM lifecycle, as from the dispatcher's REST route
+        case = await session.get(Case, event.case_id, populate_existing=True)
+        assert case is not None
+        reopen(session=session, case=case, actor=RATER, role=Role.system, rating=event.rating, department=department,
+               reason=f"dissatisfied rating {event.rating}" + (f": {event.comment}" if event.comment else ""),
+               clock=kit.clock)
 
 
 async def void_merged(*, session: AsyncSession, event: CaseMerged) -> None:

@@ -14,6 +14,7 @@ from intake.households import import_register, register_size
 from intake.privacy import install_log_masking
 from intake.routes import router
 from intake.storage import LocalDiskStorage
+from intake.writer import CaseWriter
 
 log = logging.getLogger("intake.seed")
 
@@ -22,6 +23,7 @@ async def on_startup(app: FastAPI) -> None:
     settings = app.state.settings
     install_log_masking()
     app.state.storage = LocalDiskStorage(settings.storage_dir)
+    app.state.writer = CaseWriter(app.state.db)
     async with app.state.db.transaction() as session:
         index = await load_index(session)
         if not index.codes and settings.seed_dir:
@@ -44,6 +46,10 @@ async def on_startup(app: FastAPI) -> None:
                              report.residents, time.perf_counter() - started)
 
 
+async def write_cases(app: FastAPI) -> None:
+    await app.state.writer.run()
+
+
 def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     return create_app(
         settings=settings or get_settings(),
@@ -54,6 +60,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         handlers=handlers,
         migrations_dir=Path(__file__).parent / "migrations",
         on_startup=on_startup,
+        background=[write_cases],
     )
 
 

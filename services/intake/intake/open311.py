@@ -258,7 +258,8 @@ async def create_request(
     settings = request.app.state.settings
     token = secrets.token_urlsafe(16)
     accepted, _ = await service.create_report(
-        session=session, body=body, reporter=client, grids=request.app.state.grids, catalog=catalog,
+        session=session, writer=request.app.state.writer, body=body, reporter=client, grids=request.app.state.grids,
+        catalog=catalog,
         duplicate_rules=load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None,
         channel="open311", open311_token=token,
     )

@@ -63,8 +63,8 @@ async def create_report(
     """Accept a report from any channel: it becomes a case and is routed automatically, or, when it
     is about the same problem as an open case, it is linked to that case (``duplicate_of``)."""
     accepted, created = await service.create_report(
-        session=session, body=body, reporter=principal, grids=request.app.state.grids, catalog=load_catalog(),
-        idempotency_key=idempotency_key, duplicate_rules=_rules(request), attachment_url=ATTACHMENT_URL,
+        session=session, writer=request.app.state.writer, body=body, reporter=principal, grids=request.app.state.grids,
+        catalog=load_catalog(), idempotency_key=idempotency_key, duplicate_rules=_rules(request), attachment_url=ATTACHMENT_URL,
     )
     response.headers["Location"] = f"/v1/reports/{accepted.case_id}"
     if not created:

@@ -7,14 +7,16 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from typing import Any
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
-from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
+from onegrid_contracts.events import CaseDuplicateLinked
 from onegrid_runtime.auth import Principal, Role
 from onegrid_runtime.db import utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,7 @@ from intake.grids import GridIndex
 from intake.households import household_flags
 from intake.models import Attachment, Household, Report, ReportAccepted, ReportCreate, Resident, TimelineEntry
 from intake.status import STATUS_BY_EVENT, describe
+from intake.writer import REPORT, CaseWriter, NewCase, case_reported
 
 # The channel each kind of caller reports through, and the channels it may name.
 DEFAULT_CHANNEL = {Role.resident: "resident_app", Role.grid_member: "grid_app", Role.dispatcher: "hotline",
@@ -48,6 +51,7 @@ class Place:
 async def create_report(
     *,
     session: AsyncSession,
+    writer: CaseWriter,
     body: ReportCreate,
     reporter: Principal,
     grids: GridIndex,
@@ -58,19 +62,13 @@ async def create_report(
     attachment_url: str = "/v1/attachments/{id}",
     open311_token: str | None = None,
 ) -> tuple[ReportAccepted, bool]:
-    """Store a report; a new case emits ``case.reported``, a duplicate of an open case is linked to it
-    (``case.duplicate_linked``). Returns (answer, created)."""
+    """Store a report; a new case emits ``case.reported`` (written by the group-committing ``writer``), a
+    duplicate of an open case is linked to it (``case.duplicate_linked``). Returns (answer, created)."""
     digest = body_hash(body)
     if idempotency_key:
-        earlier = (
-            await session.exec(
-                select(Report).where(Report.jurisdiction == reporter.jurisdiction, Report.idempotency_key == idempotency_key)
-            )
-        ).first()
+        earlier = await _replay(session, reporter, idempotency_key, digest)
         if earlier is not None:
-            if earlier.body_hash != digest:
-                raise Conflict(f"Idempotency-Key {idempotency_key!r} was already used with a different body")
-            return await accepted_answer(session, earlier), False
+            return earlier, False
 
     channel = channel or _channel(body, reporter)
     occurred_at = body.occurred_at.astimezone(UTC) if body.occurred_at else None
@@ -87,79 +85,72 @@ async def create_report(
         members = list((await session.exec(select(Resident).where(Resident.household_id == place.household.id))).all())
         flags.update(household_flags(members))
     urgent = body.priority == "urgent" or body.danger_to_life or body.danger_to_property
-    report = Report(
-        jurisdiction=reporter.jurisdiction,
-        channel=channel,
-        description=body.description.strip(),
-        category=body.category,
-        lat=place.lat,
-        lon=place.lon,
-        grid=place.grid,
-        community=place.community,
+    now = utcnow()
+    row: dict[str, Any] = dict(
+        id=uuid.uuid4(), jurisdiction=reporter.jurisdiction, channel=channel, description=body.description.strip(),
+        category=body.category, lat=place.lat, lon=place.lon, grid=place.grid, community=place.community,
         household_id=place.household.id if place.household else None,
         address=place.household.address if place.household else None,
-        priority="urgent" if urgent else "normal",
-        danger_to_life=body.danger_to_life,
-        danger_to_property=body.danger_to_property,
-        vulnerability_flags=sorted(flags),
-        reporter_id=reporter_id,
+        priority="urgent" if urgent else "normal", danger_to_life=body.danger_to_life,
+        danger_to_property=body.danger_to_property, vulnerability_flags=sorted(flags), reporter_id=reporter_id,
         reporter_name=body.reporter.name.strip() if body.reporter and body.reporter.name else None,
-        reporter_phone=body.reporter.phone if body.reporter else None,
-        occurred_at=occurred_at,
-        idempotency_key=idempotency_key,
-        body_hash=digest,
-        open311_token=open311_token,
+        reporter_phone=body.reporter.phone if body.reporter else None, occurred_at=occurred_at, reported_at=now,
+        idempotency_key=idempotency_key, body_hash=digest, open311_token=open311_token, primary_case_id=None,
+        duplicate_reason=None, reporters=1, status="received", department=None, expected_at=None, resolved_at=None,
+        status_at=now,
     )
-    session.add(report)
-    await session.flush()  # assigns seq, the source of the human case number
-    for attachment in attachments:
-        attachment.case_id = report.id
-        session.add(attachment)
-    for url in body.media_urls:
-        session.add(Attachment(jurisdiction=report.jurisdiction, case_id=report.id, kind="url", url=str(url),
-                               uploaded_by=reporter.subject))
 
-    match = None
     if duplicate_rules is not None:
-        match = await find_primary(session=session, report=report, rules=duplicate_rules, catalog=catalog, now=utcnow())
-    if match is not None:
-        await link_duplicate(session=session, report=report, primary=match.primary, reason=match.reason, how="automatic",
-                             actor=reporter)
-        return await accepted_answer(session, report), True
+        report = Report(**row)
+        match = await find_primary(session=session, report=report, rules=duplicate_rules, catalog=catalog, now=now)
+        if match is not None:
+            session.add(report)
+            await session.flush()
+            for attachment in attachments:
+                attachment.case_id = report.id
+                session.add(attachment)
+            for url in body.media_urls:
+                session.add(Attachment(jurisdiction=report.jurisdiction, case_id=report.id, kind="url", url=str(url),
+                                       uploaded_by=reporter.subject))
+            await link_duplicate(session=session, report=report, primary=match.primary, reason=match.reason,
+                                 how="automatic", actor=reporter)
+            return await accepted_answer(session, report), True
 
-    open_case(session, report, actor=reporter,
-              attachments=[attachment_url.format(id=a.id) for a in attachments] + [str(u) for u in body.media_urls])
-    return await accepted_answer(session, report), True
+    new_case = NewCase(row=row, actor=reporter.actor(), photo_ids=[a.id for a in attachments],
+                       media_urls=[str(u) for u in body.media_urls],
+                       attachment_urls=[attachment_url.format(id=a.id) for a in attachments] +
+                                       [str(u) for u in body.media_urls])
+    try:
+        case_number = await writer.open(new_case)
+    except IntegrityError:
+        if idempotency_key:  # the same key raced in from another request: answer as that one was answered
+            earlier = await _replay(session, reporter, idempotency_key, digest)
+            if earlier is not None:
+                return earlier, False
+        raise
+    return ReportAccepted(case_id=row["id"], case_number=case_number, grid=row["grid"], community=row["community"],
+                          status="received", report_id=row["id"]), True
+
+
+async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: str, digest: str) -> ReportAccepted | None:
+    """The answer already given for this Idempotency-Key, if any (409 when the body differs)."""
+    earlier = (
+        await session.exec(
+            select(Report).where(Report.jurisdiction == reporter.jurisdiction, Report.idempotency_key == idempotency_key)
+        )
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.body_hash != digest:
+        raise Conflict(f"Idempotency-Key {idempotency_key!r} was already used with a different body")
+    return await accepted_answer(session, earlier)
 
 
 def open_case(session: AsyncSession, report: Report, *, actor: Principal, attachments: list[str]) -> None:
-    """Give the report its case number and announce the case."""
+    """Give a stored report (a linked one becoming a case of its own) its case number and announce the case."""
     report.case_number = f"{report.jurisdiction}-{report.reported_at.year}-{report.seq:06d}"
     session.add(report)
-    emit(
-        session,
-        CaseReported(
-            case_id=report.id,
-            jurisdiction=report.jurisdiction,
-            actor=actor.actor(),
-            case_number=report.case_number,
-            channel=report.channel,  # type: ignore[arg-type]
-            description=report.description,
-            category=report.category,
-            location=Location(lat=report.lat, lon=report.lon) if report.lat is not None else None,
-            grid=report.grid,
-            community=report.community,
-            priority=report.priority,  # type: ignore[arg-type]
-            reporter_id=report.reporter_id,
-            occurred_at_reported=report.occurred_at,
-            danger_to_life=report.danger_to_life,
-            danger_to_property=report.danger_to_property,
-            household_id=report.household_id,
-            address=report.address,
-            vulnerability_flags=list(report.vulnerability_flags),
-            attachments=attachments,
-        ),
-    )
+    emit(session, case_reported(report.model_dump(), actor=actor.actor(), attachments=attachments))
 
 
 async def link_duplicate(
@@ -327,27 +318,40 @@ async def linked_reports(session: AsyncSession, case: Report) -> list[Report]:
                                     .order_by(col(Report.reported_at)))).all())
 
 
-async def record_case_event(*, session: AsyncSession, event: Event, envelope: Envelope, catalog: Catalog) -> None:
-    """Add another service's event to the case's timeline and move the reporter's view on."""
-    report = (await session.exec(select(Report).where(Report.id == event.case_id))).first()
-    if report is None:
-        return  # not a case of this intake (another jurisdiction's deployment)
-    status = STATUS_BY_EVENT.get(event.type, report.status)
-    department = getattr(event, "department", None) or report.department
-    session.add(
-        TimelineEntry(
-            case_id=report.id, event_id=envelope.id, event_type=event.type, occurred_at=event.occurred_at,
-            status=status, summary=describe(status, department=catalog.department_name(department), event=event),
-            data=json.loads(event.model_dump_json()),
-        )
-    )
-    # The feedback window counts from the latest resolution (or the closure, when nothing was resolved).
-    if status == "resolved" or (status == "closed" and report.resolved_at is None):
-        report.resolved_at = event.occurred_at
-        session.add(report)
-    if event.occurred_at >= report.status_at and report.status not in ("merged",):
-        report.status = status
-        report.department = department
-        report.expected_at = getattr(event, "deadline_at", None) or report.expected_at
-        report.status_at = event.occurred_at
-        session.add(report)
+async def record_case_events(*, session: AsyncSession, events: list[Event], envelopes: list[Envelope],
+                             catalog: Catalog) -> None:
+    """Add other services' events to their cases' timelines and move each reporter's view on: one
+    read of the batch's cases, one multi-row insert, one update per changed case (executemany)."""
+    connection = await session.connection()
+    cases = {row.id: dict(row._mapping) for row in await connection.execute(
+        select(REPORT.c.id, REPORT.c.status, REPORT.c.department, REPORT.c.expected_at, REPORT.c.resolved_at,
+               REPORT.c.status_at).where(REPORT.c.id.in_({e.case_id for e in events})))}
+    timeline: list[dict[str, Any]] = []
+    changed: dict[uuid.UUID, dict[str, Any]] = {}
+    for event, envelope in zip(events, envelopes):
+        case = cases.get(event.case_id)
+        if case is None:
+            continue  # not a case of this intake (another jurisdiction's deployment)
+        status = STATUS_BY_EVENT.get(event.type, case["status"])
+        department = getattr(event, "department", None) or case["department"]
+        timeline.append({"case_id": case["id"], "event_id": envelope.id, "event_type": event.type,
+                         "occurred_at": event.occurred_at, "status": status,
+                         "summary": describe(status, department=catalog.department_name(department), event=event),
+                         "data": json.loads(event.model_dump_json())})
+        # The feedback window counts from the latest resolution (or the closure, when nothing was resolved).
+        if status == "resolved" or (status == "closed" and case["resolved_at"] is None):
+            case["resolved_at"] = event.occurred_at
+            changed[case["id"]] = case
+        # Events from different topics may arrive out of order: the latest one sets the status.
+        if event.occurred_at >= case["status_at"] and case["status"] != "merged":
+            case.update(status=status, department=department, status_at=event.occurred_at,
+                        expected_at=getattr(event, "deadline_at", None) or case["expected_at"])
+            changed[case["id"]] = case
+    if timeline:
+        await connection.execute(insert(TimelineEntry.__table__), timeline)  # type: ignore[arg-type]
+    if changed:
+        await connection.execute(
+            update(REPORT).where(REPORT.c.id == bindparam("case_id")).values(
+                status=bindparam("status"), department=bindparam("department"), expected_at=bindparam("expected_at"),
+                resolved_at=bindparam("resolved_at"), status_at=bindparam("status_at")),
+            [{**case, "case_id": case["id"]} for case in changed.values()])

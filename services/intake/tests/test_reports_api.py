@@ -33,6 +33,39 @@ async def test_idempotency_key_replays_the_same_case_and_refuses_another_body(in
     assert await count(intake.app, Report) == 1
 
 
+async def test_concurrent_reports_are_group_committed_each_with_its_own_case_and_event(intake):
+    import asyncio
+
+    staff = token("system", subject="bench")
+    before = await count(intake.app, Report)
+    # one grid each: reports about the same problem in one grid would be linked as duplicates
+    bodies = [{"channel": "external", "grid": f"G{i + 1:03d}", "description": f"concurrent report {i}"}
+              for i in range(60)]
+    answers = await asyncio.gather(*(intake.post("/v1/reports", json=b, headers=staff) for b in bodies))
+    assert [a.status_code for a in answers] == [202] * 60
+    numbers = [a.json()["case_number"] for a in answers]
+    assert len(set(numbers)) == 60 and all(n.startswith("YYB-") for n in numbers)
+    assert await count(intake.app, Report) == before + 60
+    reported = {data["case_id"]: data for kind, data in await outbox_events(intake.app, at_least=before + 60)
+                if kind == "onegrid.case.reported"}
+    for body, answer in zip(bodies, answers):
+        data = reported[answer.json()["case_id"]]
+        assert (data["case_number"], data["description"], data["grid"]) == (
+            answer.json()["case_number"], body["description"], body["grid"])
+
+
+async def test_the_same_idempotency_key_sent_concurrently_opens_one_case(intake):
+    import asyncio
+
+    resident = token("resident", subject="r-race")
+    body = {"category": "C01", "grid": "G003", "description": "同一个请求发了两次"}
+    answers = await asyncio.gather(*(intake.post("/v1/reports", json=body, headers={**resident, "Idempotency-Key": "race"})
+                                     for _ in range(4)))
+    assert [a.status_code for a in answers] == [202] * 4, [a.text for a in answers]
+    assert len({a.json()["case_id"] for a in answers}) == 1
+    assert await count(intake.app, Report, Report.idempotency_key == "race") == 1
+
+
 @pytest.mark.parametrize(
     ("body", "named"),
     [
