@@ -137,9 +137,11 @@ def start_system(tmp_path, kafka_bootstrap, make_database, topic_prefix, demo_to
 
     stacks = []
 
-    def start(extra: dict[str, str] | None = None):
+    def start(extra: dict[str, str] | None = None, *, sqlite: bool = False):
+        # sqlite=True: the embedded default of `make run`, one SQLite file per service
+        urls = {name: f"sqlite+aiosqlite:///{tmp_path / name}.db" if sqlite else make_database(name) for name in SERVICES}
         stack = Stack(env=stack_env(bootstrap=kafka_bootstrap, topic_prefix=topic_prefix, seed_dir=demo_town,
-                                    database_urls={name: make_database(name) for name in SERVICES}, extra=extra),
+                                    database_urls=urls, extra=extra),
                       log_dir=tmp_path / "logs", ports={name: free_port() for name in SERVICES})
         stacks.append(stack)
         stack.start()

@@ -19,9 +19,9 @@ from aiokafka.structs import OffsetAndMetadata
 from onegrid_contracts import Envelope, Event, from_kafka
 from onegrid_contracts.envelope import InvalidEnvelope
 from prometheus_client import Counter
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, col, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded
@@ -58,9 +58,10 @@ class Handlers:
         self.producers: set[str] = set()
 
     def on(self, event_class: type[Event], *, batch: bool = False) -> Callable[[Handler], Handler]:
-        """Register a handler of ``event_class``. With ``batch=True`` it receives every consecutive
-        event of that type in a fetched batch at once (``events``, ``envelopes``), so it can read and
-        write them with a few multi-row statements instead of several round trips per event."""
+        """Register a handler of ``event_class``. With ``batch=True`` it receives the consecutive events
+        of a fetched batch that go to it at once (``events``, ``envelopes``; mixed types when the same
+        function is registered for several), so it can read and write them with a few multi-row
+        statements instead of several round trips per event."""
         def register(func: Handler) -> Handler:
             self.by_type[event_class.type] = func
             if batch:
@@ -83,18 +84,7 @@ async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelop
     applied: list[Envelope] = []
     try:
         async with db.transaction() as session:
-            seen = set((await session.exec(select(InboxEntry.event_id).where(  # type: ignore[call-overload]
-                col(InboxEntry.event_id).in_([e.id for e in pending])))).all())
-            fresh: list[Envelope] = []
-            for envelope in pending:
-                if envelope.id not in seen:
-                    seen.add(envelope.id)
-                    fresh.append(envelope)
-            if not fresh:
-                return 0
-            now = utcnow()
-            await (await session.connection()).execute(insert(InboxEntry.__table__), [  # type: ignore[arg-type]
-                {"event_id": e.id, "event_type": e.type, "processed_at": now} for e in fresh])
+            fresh = await _record_in_inbox(session, pending)
             for run in _runs(fresh, handlers):
                 handler = handlers.by_type[run[0].type]
                 if run[0].type in handlers.batched:
@@ -108,13 +98,6 @@ async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelop
                     traceparent_var.set(envelope.extensions.get("traceparent"))
                     await handler(session=session, event=event, envelope=envelope, settings=settings)
                 applied.extend(run)
-    except IntegrityError:
-        # Another replica applied one of these concurrently: its inbox key says so.
-        if len(pending) == 1:
-            async with db.transaction() as session:
-                if await _seen(session, pending[0].id):
-                    return 0
-        raise
     finally:
         case_id_var.set(None)
     for envelope in applied:
@@ -122,12 +105,29 @@ async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelop
     return len(applied)
 
 
+async def _record_in_inbox(session: AsyncSession, envelopes: list[Envelope]) -> list[Envelope]:
+    """Record the events' ids in the inbox in one statement and return those not applied before, in
+    order. ON CONFLICT DO NOTHING makes a replica applying the same event concurrently wait for the
+    other's commit and then skip it, instead of failing."""
+    connection = await session.connection()
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[connection.dialect.name]
+    now = utcnow()
+    by_id = {e.id: e for e in envelopes}  # a redelivery within one fetch counts once
+    statement = (insert(InboxEntry.__table__).on_conflict_do_nothing(index_elements=["event_id"])  # type: ignore[arg-type]
+                 .returning(InboxEntry.__table__.c.event_id))  # type: ignore[attr-defined]
+    rows = [{"event_id": e.id, "event_type": e.type, "processed_at": now} for e in by_id.values()]
+    fresh = {event_id for (event_id,) in (await connection.execute(statement, rows)).all()}
+    return [e for e in by_id.values() if e.id in fresh]
+
+
 def _runs(envelopes: list[Envelope], handlers: Handlers) -> list[list[Envelope]]:
-    """Split into runs in arrival order: consecutive events of one batched type form one run, every
-    other event is a run of its own (so each case's events are still applied in order)."""
+    """Split into runs in arrival order: consecutive events going to the same batch handler form one
+    run (one function registered for several types gets them mixed), every other event is a run of
+    its own; so each case's events are still applied in order."""
     runs: list[list[Envelope]] = []
     for envelope in envelopes:
-        if runs and envelope.type in handlers.batched and runs[-1][0].type == envelope.type:
+        if (runs and envelope.type in handlers.batched and runs[-1][0].type in handlers.batched
+                and handlers.by_type[runs[-1][0].type] is handlers.by_type[envelope.type]):
             runs[-1].append(envelope)
         else:
             runs.append([envelope])
@@ -137,10 +137,6 @@ def _runs(envelopes: list[Envelope], handlers: Handlers) -> list[list[Envelope]]
 async def apply_event(db: Database, handlers: Handlers, envelope: Envelope, settings: ServiceSettings) -> bool:
     """Apply one event in its own transaction; False when it was already applied (or has no handler)."""
     return await apply_events(db, handlers, [envelope], settings) == 1
-
-
-async def _seen(session: AsyncSession, event_id: str) -> bool:
-    return (await session.exec(select(InboxEntry.event_id).where(InboxEntry.event_id == event_id))).first() is not None
 
 
 class EventConsumer:

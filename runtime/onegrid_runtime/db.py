@@ -26,7 +26,10 @@ class Database:
         if self.is_sqlite:
             options["connect_args"] = {"timeout": 30}
         else:
-            options.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+            # No ping per checkout (a round trip per transaction): after the server restarts, the first
+            # use of the stale pool fails once, SQLAlchemy then discards the whole pool, and the relay
+            # and consumer retry on their own. Idle connections are renewed after recycle seconds.
+            options.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=600)
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

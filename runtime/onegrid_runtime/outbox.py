@@ -135,14 +135,16 @@ class OutboxRelay:
                 return 0
             table = OutboxMessage.__table__
             connection = await session.connection()
-            rows = (await connection.execute(
-                select(table.c.seq, table.c.producer, table.c.key, table.c.headers, table.c.payload)  # type: ignore[attr-defined]
-                .order_by(table.c.seq).limit(BATCH))).all()  # type: ignore[attr-defined]
+            # Taken off the table and sent in one transaction: if sending fails, the delete rolls back.
+            oldest = select(table.c.seq).order_by(table.c.seq).limit(BATCH)  # type: ignore[attr-defined]
+            rows = sorted((await connection.execute(
+                delete(table).where(table.c.seq.in_(oldest.scalar_subquery()))  # type: ignore[attr-defined]
+                .returning(table.c.seq, table.c.producer, table.c.key, table.c.headers, table.c.payload)  # type: ignore[attr-defined]
+            )).all(), key=lambda row: row.seq)
             if not rows:
                 return 0
             producer = await self._ensure_producer()
             await bounded(self._send_all(producer, rows), self.send_timeout)
-            await connection.execute(delete(table).where(table.c.seq.in_([r.seq for r in rows])))  # type: ignore[attr-defined,call-overload]
         published_total.inc(len(rows))
         return len(rows)
 

@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from onegrid_contracts import from_kafka, to_kafka
-from onegrid_contracts.events import CaseAccepted, CaseResolved, CaseVerified
+from onegrid_contracts.events import CaseAccepted, CaseClosed, CaseResolved, CaseVerified
 from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_event, apply_events
 from onegrid_runtime.db import Database
 from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, pending_count
@@ -180,34 +180,38 @@ async def test_apply_event_twice_has_one_effect(make_database):
 
 async def test_batch_handler_gets_consecutive_runs_in_arrival_order_and_each_event_once(make_database):
     db = await _database(make_database("rt"))
-    calls: list[tuple[str, list[str]]] = []
+    calls: list[list[str]] = []
     handlers = Handlers()
 
-    @handlers.on(CaseResolved, batch=True)
-    async def on_resolved(*, session, events, envelopes, settings):
-        calls.append(("resolved", [e.note for e in events]))
-        assert all(e.type == CaseResolved.type for e in envelopes) and len(envelopes) == len(events)
+    async def on_resolved_or_closed(*, session, events, envelopes, settings):
+        calls.append([f"{e.type.rsplit('.', 1)[1]}:{getattr(e, 'note', '')}" for e in events])
+        assert [e.type for e in envelopes] == [e.type for e in events]
         for event in events:
-            session.add(RuntimeEffect(case_id=event.case_id, label="resolved"))
+            session.add(RuntimeEffect(case_id=event.case_id, label=event.type))
+
+    handlers.on(CaseResolved, batch=True)(on_resolved_or_closed)
+    handlers.on(CaseClosed, batch=True)(on_resolved_or_closed)
 
     @handlers.on(CaseVerified)
     async def on_verified(*, session, event, envelope, settings):
-        calls.append(("verified", [event.note or ""]))
+        calls.append([f"verified:{event.note}"])
         session.add(RuntimeEffect(case_id=event.case_id, label="verified"))
 
     def envelope(event):
         return from_kafka(*to_kafka(event, source="/test"))
 
     case = uuid.uuid4()
-    a1, a2, a3 = (envelope(CaseResolved(case_id=case, jurisdiction="YYB", department="D07", note=n)) for n in "123")
+    r1, r2, r3 = (envelope(CaseResolved(case_id=case, jurisdiction="YYB", department="D07", note=n)) for n in "123")
     v = envelope(CaseVerified(case_id=case, jurisdiction="YYB", note="v"))
+    c = envelope(CaseClosed(case_id=case, jurisdiction="YYB", outcome="verified"))
     settings = ServiceSettings(service_name="rt")
-    # a2 twice in one fetch (a redelivery): applied once; the verification splits the runs
-    assert await apply_events(db, handlers, [a1, a2, a2, v, a3], settings) == 4
-    assert calls == [("resolved", ["1", "2"]), ("verified", ["v"]), ("resolved", ["3"])]
-    assert await apply_events(db, handlers, [a1, a3], settings) == 0  # all seen before
-    assert await _count(db, RuntimeEffect) == 4
-    assert await _count(db, InboxEntry) == 4
+    # r2 twice in one fetch (a redelivery): applied once; the verification splits the runs; the same
+    # function registered for two types gets them in one run
+    assert await apply_events(db, handlers, [r1, r2, r2, v, r3, c], settings) == 5
+    assert calls == [["resolved:1", "resolved:2"], ["verified:v"], ["resolved:3", "closed:"]]
+    assert await apply_events(db, handlers, [r1, c], settings) == 0  # all seen before
+    assert await _count(db, RuntimeEffect) == 5
+    assert await _count(db, InboxEntry) == 5
     await db.dispose()
 
 

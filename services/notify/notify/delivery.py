@@ -1,7 +1,8 @@
 """The delivery worker: sends what the queue (`delivery` table) holds, never in the way of anything.
 
 * Consumption only writes rows; this loop (started through ``create_app(background=[...])``)
-  sends them. It is woken after every commit that recorded notifications, and polls as a fallback.
+  sends them. It is woken after every commit that queued deliveries (``wake_after_commit``), and
+  polls as a fallback.
 * Claiming: due rows are selected ``FOR UPDATE SKIP LOCKED`` per endpoint, only as many as the
   endpoint has free slots (per-endpoint concurrency), and their ``next_attempt_at`` is pushed past
   the send timeout as a lease. Several replicas never claim the same row; a worker that dies
@@ -24,14 +25,19 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from onegrid_runtime.db import Database, utcnow
 from prometheus_client import Counter, Histogram
-from sqlmodel import col, func, select
+from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import event as sa_event
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.channels import Channels, DeliveryError, Outgoing
 from notify.config import NotifySettings
@@ -39,6 +45,10 @@ from notify.messages import mask_contact
 from notify.models import Delivery, DeliveryAttempt, Notification, Subscription
 
 log = logging.getLogger("onegrid.notify.delivery")
+DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+NOTIFICATIONS = Notification.__table__  # type: ignore[attr-defined]
+SUBSCRIPTIONS = Subscription.__table__  # type: ignore[attr-defined]
+ATTEMPTS = DeliveryAttempt.__table__  # type: ignore[attr-defined]
 attempts_total = Counter("onegrid_notify_delivery_attempts_total", "Delivery attempts", ["channel", "status"])
 latency_seconds = Histogram("onegrid_notify_delivery_seconds", "Delivery latency", ["channel"])
 
@@ -62,6 +72,20 @@ def quiet_until(now: datetime, timezone: str, window: str) -> datetime | None:
     return ends
 
 
+# The running workers by database URL: a transaction that queued deliveries wakes them after it commits.
+_workers: dict[str, set[DeliveryWorker]] = defaultdict(set)
+_WAKE_FLAG = "notify.wake_delivery"
+
+
+def wake_after_commit(session: AsyncSession, settings: NotifySettings) -> None:
+    """Wake this database's delivery worker once ``session``'s transaction commits (a commit that queued
+    nothing to send, the usual case when recipients have no phone or e-mail, wakes nobody)."""
+    workers = _workers.get(settings.database_url)
+    if workers and not session.info.get(_WAKE_FLAG):
+        session.info[_WAKE_FLAG] = True
+        sa_event.listen(session.sync_session, "after_commit", lambda _s: [w.wake() for w in list(workers)], once=True)
+
+
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with jitter: half the doubled delay fixed, half random."""
     delay = min(base * 2 ** max(attempt - 1, 0), cap)
@@ -76,6 +100,8 @@ class DeliveryWorker:
         self.in_flight: dict[str, int] = defaultdict(int)
         self.tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._results: list[Result] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -112,62 +138,76 @@ class DeliveryWorker:
             await self.drain()
 
     async def drain(self, grace: float = 5.0) -> None:
-        """On shutdown: let sends in flight finish (bounded), so a restart does not repeat them."""
+        """On shutdown: let sends in flight finish (bounded) and record them, so a restart does not repeat them."""
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=grace)
         for task in set(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self._recorder is not None:
+            await asyncio.wait([self._recorder], timeout=grace)
         await self.channels.close()
 
     async def claim(self) -> list[Outgoing]:
-        """Claims due deliveries, per endpoint no more than its free slots (FOR UPDATE SKIP LOCKED)."""
+        """Claims due deliveries, per endpoint no more than its free slots (FOR UPDATE SKIP LOCKED); reads their
+        messages and subscriptions in one query each and pushes their leases in one statement."""
         now = utcnow()
-        claimed: list[tuple[Delivery, Notification, Subscription | None]] = []
         async with self.db.transaction() as session:
-            due = (await session.exec(
-                select(Delivery.endpoint, func.count()).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .group_by(col(Delivery.endpoint)))).all()
+            conn = await session.connection()
+            due = (await conn.execute(
+                select(DELIVERIES.c.endpoint, func.count()).where(DELIVERIES.c.status == "pending",
+                                                                  DELIVERIES.c.next_attempt_at <= now)
+                .group_by(DELIVERIES.c.endpoint))).all()
             if not due:
                 return []
-            paused = {f"webhook:{i}" for i in (await session.exec(
-                select(Subscription.id).where(Subscription.status == "paused"))).all()}
+            paused = {f"webhook:{i}" for i in (await conn.execute(
+                select(SUBSCRIPTIONS.c.id).where(SUBSCRIPTIONS.c.status == "paused"))).scalars()}
             quiet_end = quiet_until(now, self.settings.timezone, self.settings.sms_quiet_hours)
             budget = self.settings.delivery_batch
+            claimed: list[dict[str, Any]] = []
+            waiting: list[dict[str, Any]] = []
             for endpoint, _count in due:
                 free = min(self.limit(endpoint) - self.in_flight[endpoint], budget)
                 if endpoint in paused or free <= 0:
                     continue
-                rows = (await session.exec(
-                    select(Delivery).where(Delivery.endpoint == endpoint, Delivery.status == "pending",
-                                           Delivery.next_attempt_at <= now)
-                    .order_by(col(Delivery.urgent).desc(), col(Delivery.next_attempt_at)).limit(free)
+                rows = (await conn.execute(
+                    select(DELIVERIES).where(DELIVERIES.c.endpoint == endpoint, DELIVERIES.c.status == "pending",
+                                             DELIVERIES.c.next_attempt_at <= now)
+                    .order_by(DELIVERIES.c.urgent.desc(), DELIVERIES.c.next_attempt_at).limit(free)
                     .with_for_update(skip_locked=True))).all()
-                lease = timedelta(seconds=self.channels.timeout(rows[0].channel) + self.settings.lease_margin_seconds) \
-                    if rows else timedelta()
                 for row in rows:
                     if row.channel == "sms" and not row.urgent and quiet_end is not None:
-                        row.next_attempt_at = quiet_end  # not an attempt: waits for the morning
-                        session.add(row)
+                        waiting.append({"b_id": row.notification_id, "next_attempt_at": quiet_end})  # not an attempt
                         continue
-                    row.attempts += 1
-                    row.next_attempt_at = now + lease
-                    row.updated_at = now
-                    session.add(row)
-                    note = await session.get(Notification, row.notification_id)
-                    sub = await session.get(Subscription, _subscription_id(endpoint)) \
-                        if endpoint.startswith("webhook:") else None
-                    if note is None or (endpoint.startswith("webhook:") and sub is None):
-                        row.status = "failed"
-                        continue
-                    claimed.append((row, note, sub))
+                    lease = timedelta(seconds=self.channels.timeout(row.channel) + self.settings.lease_margin_seconds)
+                    claimed.append({**row._asdict(), "attempts": row.attempts + 1, "next_attempt_at": now + lease})
                     budget -= 1
-        out = []
-        for row, note, sub in claimed:
-            self.in_flight[row.endpoint] += 1
-            out.append(Outgoing(notification_id=str(row.notification_id), channel=row.channel, endpoint=row.endpoint,
-                                target=row.target, subject=note.subject or note.event_type, body=note.body,
-                                event_type=note.event_type, attempt=row.attempts, subscription=sub))
+            ids = [c["notification_id"] for c in claimed]
+            notes = {n.id: n for n in (await conn.execute(
+                select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.subject, NOTIFICATIONS.c.body, NOTIFICATIONS.c.event_type)
+                .where(NOTIFICATIONS.c.id.in_(ids)))).all()} if ids else {}
+            hooks = {_subscription_id(c["endpoint"]) for c in claimed if c["endpoint"].startswith("webhook:")}
+            subs = {sub.id: sub for sub in (await session.exec(
+                select(Subscription).where(col(Subscription.id).in_(hooks)))).all()} if hooks else {}
+            out: list[Outgoing] = []
+            for c in claimed:
+                note = notes.get(c["notification_id"])
+                sub = subs.get(_subscription_id(c["endpoint"])) if c["endpoint"].startswith("webhook:") else None
+                if note is None or (c["endpoint"].startswith("webhook:") and sub is None):
+                    c["status"] = "failed"
+                    continue
+                out.append(Outgoing(notification_id=str(c["notification_id"]), channel=c["channel"],
+                                    endpoint=c["endpoint"], target=c["target"],
+                                    subject=note.subject or note.event_type, body=note.body,
+                                    event_type=note.event_type, attempt=c["attempts"], subscription=sub))
+            if claimed:
+                await conn.execute(update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id")), [
+                    {"b_id": c["notification_id"], "attempts": c["attempts"], "next_attempt_at": c["next_attempt_at"],
+                     "updated_at": now, "status": c["status"]} for c in claimed])
+            if waiting:
+                await conn.execute(update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id")), waiting)
+        for o in out:
+            self.in_flight[o.endpoint] += 1
         return out
 
     async def deliver(self, out: Outgoing) -> None:
@@ -192,62 +232,110 @@ class DeliveryWorker:
         if error:
             log.warning("delivery %s to %s (%s) attempt %d failed: %s", out.notification_id, mask_contact(out.target),
                         out.channel, out.attempt, error)
-        for attempt in range(5):  # the result must be recorded; the database may hiccup
-            try:
-                await self.record(out, started=started, latency=latency, error=error, http_status=http_status)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("recording the result of delivery %s failed", out.notification_id)
-                await asyncio.sleep(0.2 * 2**attempt)
-        self.wake()
+        self._results.append(Result(out=out, started=started, latency=latency, error=error, http_status=http_status))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_results(), name="record-deliveries")
 
-    async def record(self, out: Outgoing, *, started: datetime, latency: float, error: str | None,
-                     http_status: int | None) -> None:
+    async def _record_results(self) -> None:
+        """Records the results of sends that finished, together in one transaction, until none are left."""
+        while self._results:
+            await asyncio.sleep(0)  # sends finishing at the same moment join this transaction
+            results, self._results = self._results, []
+            for attempt in range(5):  # the results must be recorded; the database may hiccup
+                try:
+                    await self.record(results)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("recording the results of %d deliveries failed", len(results))
+                    await asyncio.sleep(0.2 * 2**attempt)
+            self.wake()  # slots are free again
+
+    async def record(self, results: list[Result]) -> None:
+        """Logs each attempt and applies its outcome to the delivery, its notification and its subscription."""
         now = utcnow()
         s = self.settings
+        ids = sorted({uuid.UUID(r.out.notification_id) for r in results})
         async with self.db.transaction() as session:
-            row = await session.get(Delivery, uuid.UUID(out.notification_id), with_for_update=True)
-            session.add(DeliveryAttempt(notification_id=uuid.UUID(out.notification_id), attempt=out.attempt,
-                                        started_at=started, status="failed" if error else "delivered",
-                                        latency_ms=round(latency * 1000), http_status=http_status,
-                                        error=error[:500] if error else None))
-            # Idempotent transitions: only a pending row, and only the attempt that claimed it.
-            if row is None or row.status != "pending" or (error and row.attempts != out.attempt):
-                return
-            note = await session.get(Notification, row.notification_id, with_for_update=True)
-            sub = await session.get(Subscription, _subscription_id(row.endpoint), with_for_update=True) \
-                if row.endpoint.startswith("webhook:") else None
-            row.updated_at = now
-            if note is not None:
-                note.attempts = out.attempt
-            if error is None:
-                row.status = "delivered"
+            conn = await session.connection()
+            rows = {r.notification_id: r._asdict() for r in (await conn.execute(
+                select(DELIVERIES).where(DELIVERIES.c.notification_id.in_(ids))
+                .order_by(DELIVERIES.c.notification_id).with_for_update())).all()}
+            notes = {r.id: r._asdict() for r in (await conn.execute(
+                select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
+                       NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
+                .where(NOTIFICATIONS.c.id.in_(ids)).order_by(NOTIFICATIONS.c.id).with_for_update())).all()}
+            hooks = sorted({_subscription_id(r["endpoint"]) for r in rows.values() if r["endpoint"].startswith("webhook:")})
+            subs = {r.id: r._asdict() for r in (await conn.execute(
+                select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
+                       SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
+                .where(SUBSCRIPTIONS.c.id.in_(hooks)).order_by(SUBSCRIPTIONS.c.id).with_for_update())).all()} \
+                if hooks else {}
+            await conn.execute(insert(ATTEMPTS), [
+                {"id": uuid.uuid4(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
+                 "started_at": r.started, "status": "failed" if r.error else "delivered",
+                 "latency_ms": round(r.latency * 1000), "http_status": r.http_status,
+                 "error": r.error[:500] if r.error else None} for r in results])
+            changed: set[uuid.UUID] = set()
+            for r in results:
+                out, error = r.out, r.error
+                row = rows.get(uuid.UUID(out.notification_id))
+                # Idempotent transitions: only a pending row, and only the attempt that claimed it.
+                if row is None or row["status"] != "pending" or (error and row["attempts"] != out.attempt):
+                    continue
+                changed.add(row["notification_id"])
+                note = notes.get(row["notification_id"])
+                sub = subs.get(_subscription_id(row["endpoint"])) if row["endpoint"].startswith("webhook:") else None
+                row["updated_at"] = now
                 if note is not None:
-                    note.status, note.delivered_at, note.last_error = "delivered", now, None
-                if sub is not None and sub.consecutive_failures:
-                    sub.consecutive_failures = 0
-            else:
-                if note is not None:
-                    note.last_error = error[:500]
-                if out.attempt >= s.max_attempts:
-                    row.status = "failed"  # the dead letter: replay puts it back
+                    note["attempts"] = out.attempt
+                if error is None:
+                    row["status"] = "delivered"
                     if note is not None:
-                        note.status = "failed"
+                        note["status"], note["delivered_at"], note["last_error"] = "delivered", now, None
+                    if sub is not None:
+                        sub["consecutive_failures"] = 0
+                    continue
+                if note is not None:
+                    note["last_error"] = error[:500]
+                if out.attempt >= s.max_attempts:
+                    row["status"] = "failed"  # the dead letter: replay puts it back
+                    if note is not None:
+                        note["status"] = "failed"
                 else:
-                    row.next_attempt_at = now + timedelta(seconds=backoff(out.attempt, s.retry_base_seconds,
-                                                                          s.retry_max_seconds))
+                    row["next_attempt_at"] = now + timedelta(seconds=backoff(out.attempt, s.retry_base_seconds,
+                                                                             s.retry_max_seconds))
                 if sub is not None:
-                    sub.consecutive_failures += 1
-                    if sub.status == "active" and sub.consecutive_failures >= s.webhook_pause_after_failures:
-                        sub.status, sub.paused_at = "paused", now
-                        sub.pause_reason = f"{sub.consecutive_failures} failed deliveries in a row; last: {error[:200]}"
-                        log.error("webhook subscription %s paused: %s", sub.id, sub.pause_reason)
-            session.add(row)
-            for item in (note, sub):
-                if item is not None:
-                    session.add(item)
+                    sub["consecutive_failures"] += 1
+                    if sub["status"] == "active" and sub["consecutive_failures"] >= s.webhook_pause_after_failures:
+                        sub["status"], sub["paused_at"] = "paused", now
+                        sub["pause_reason"] = (f"{sub['consecutive_failures']} failed deliveries in a row; "
+                                               f"last: {error[:200]}")
+                        log.error("webhook subscription %s paused: %s", sub["id"], sub["pause_reason"])
+            if not changed:
+                return
+            await conn.execute(update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id")), [
+                {"b_id": i, **{k: rows[i][k] for k in ("status", "next_attempt_at", "updated_at")}} for i in changed])
+            if touched := [notes[i] for i in changed if i in notes]:
+                await conn.execute(update(NOTIFICATIONS).where(NOTIFICATIONS.c.id == bindparam("b_id")), [
+                    {"b_id": n["id"], **{k: n[k] for k in ("status", "attempts", "delivered_at", "last_error")}}
+                    for n in touched])
+            if subs:
+                await conn.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == bindparam("b_id")), [
+                    {"b_id": sub["id"], **{k: sub[k] for k in ("status", "consecutive_failures", "paused_at",
+                                                                "pause_reason")}} for sub in subs.values()])
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The outcome of one send, waiting to be recorded."""
+
+    out: Outgoing
+    started: datetime
+    latency: float
+    error: str | None
+    http_status: int | None
 
 
 def _subscription_id(endpoint: str) -> uuid.UUID:
@@ -261,5 +349,8 @@ async def delivery_worker(app: FastAPI) -> None:
         return
     worker = DeliveryWorker(app.state.db, settings)
     app.state.delivery = worker
-    app.state.db.on_outbox_commit(worker.wake)  # recording notifications writes outbox rows: wake at once
-    await worker.run()
+    _workers[settings.database_url].add(worker)  # recording that queues deliveries wakes it after the commit
+    try:
+        await worker.run()
+    finally:
+        _workers[settings.database_url].discard(worker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ import yaml
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Template
 from onegrid_contracts.catalog import load_catalog
 
-from notify.models import CaseContact
+from notify.models import Case
 from notify.rules import Rules
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
@@ -65,13 +65,20 @@ class Templates:
 
     def __init__(self, directory: str | None = None) -> None:
         self.directory = Path(directory or DEFAULT_TEMPLATES)
+        # Templates are read once per process (a change takes a restart, like rules.yaml): no stat() per message.
         self.env = Environment(loader=FileSystemLoader(self.directory), undefined=ChainableUndefined,
-                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False)
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False, autoescape=False,
+                               auto_reload=False)
         self.words: dict[str, Any] = yaml.safe_load((self.directory / "words.yaml").read_text(encoding="utf-8"))
+        self._chosen: dict[tuple[str, str, str], Template] = {}
 
     def template(self, language: str, event_type: str, channel: str) -> Template:
-        return self.env.select_template([f"{language}/{event_type}.{channel}.j2", f"{language}/{event_type}.j2",
-                                         f"{language}/_default.{channel}.j2", f"{language}/_default.j2"])
+        key = (language, event_type, channel)
+        if key not in self._chosen:
+            self._chosen[key] = self.env.select_template([
+                f"{language}/{event_type}.{channel}.j2", f"{language}/{event_type}.j2",
+                f"{language}/_default.{channel}.j2", f"{language}/_default.j2"])
+        return self._chosen[key]
 
     def status_words(self, event_type: str, language: str) -> str:
         words = self.words.get("status", {}).get(event_type)
@@ -80,12 +87,15 @@ class Templates:
         fallback = self.words.get("status_unknown", {})
         return fallback.get(language, "{0}").format(event_type.rsplit(".", 1)[-1].replace("_", " "))
 
+    @cache  # noqa: B019 (one Templates per directory per process)
+    def labels(self, language: str) -> dict[str, str]:
+        return {name: words.get(language) or words.get("en") or name
+                for name, words in (self.words.get("fields") or {}).items()}
+
     def render(self, *, language: str, event_type: str, channel: str, context: dict[str, Any]) -> Message:
         """Renders the template's parts: ``subject``, ``body`` (inbox, e-mail) or ``sms``."""
         template = self.template(language, event_type, channel)
-        labels = {name: words.get(language) or words.get("en") or name
-                  for name, words in (self.words.get("fields") or {}).items()}
-        variables = {**context, "channel": channel, "language": language, "labels": labels}
+        variables = {**context, "channel": channel, "language": language, "labels": self.labels(language)}
 
         def part(name: str) -> str:
             return template.render({**variables, "part": name}).strip()
@@ -99,7 +109,7 @@ def templates(directory: str | None = None) -> Templates:
     return Templates(directory)
 
 
-def message_context(*, event_type: str, data: dict[str, Any], contact: CaseContact, audience: str, rules: Rules,
+def message_context(*, event_type: str, data: dict[str, Any], contact: Case, audience: str, rules: Rules,
                     language: str, link: str, timezone: str, words: Templates, urgent: bool) -> dict[str, Any]:
     """What a template may use: the case's facts, and the event fields this audience may see (masked)."""
     catalog = load_catalog()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -34,6 +35,28 @@ class CaseContact(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=16)
     urgent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     deadline_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+@dataclass(slots=True)
+class CaseFacts:
+    """A ``case_contact`` row as a plain value: what the event path works with (building ORM objects per
+    event is what made it slow)."""
+
+    case_id: uuid.UUID
+    case_number: str | None = None
+    reporter_id: str | None = None
+    grid: str | None = None
+    department: str | None = None
+    committee: str | None = None
+    mediator: str | None = None
+    community: str | None = None
+    category: str | None = None
+    urgent: bool = False
+    deadline_at: datetime | None = None
+
+
+CASE_FACTS = tuple(CaseFacts.__dataclass_fields__)
+Case = CaseContact | CaseFacts  # what rules and templates read a case's facts from
 
 
 class Recipient(SQLModel, table=True):

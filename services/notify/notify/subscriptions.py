@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from fnmatch import fnmatchcase
 from typing import Any
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from notify.errors import InvalidInput, SubscriptionNotFound
 from notify.messages import scrub
 from notify.models import (
-    CaseContact,
+    Case,
     Delivery,
     Notification,
     Subscription,
@@ -51,7 +52,7 @@ def signature_header(sub: Subscription, timestamp: int, body: bytes) -> str:
     return ", ".join(values)
 
 
-def webhook_payload(*, envelope: Envelope, event: Event, data: dict[str, Any], contact: CaseContact, rules: Rules) -> str:
+def webhook_payload(*, envelope: Envelope, event: Event, data: dict[str, Any], contact: Case, rules: Rules) -> str:
     """A CloudEvents 1.0 JSON event: the source event without personal fields, phone and ID numbers masked."""
     public = {k: scrub(v) for k, v in data.items() if k not in rules.personal_fields}
     for name in ("case_number", "department", "grid", "category", "community"):
@@ -64,13 +65,14 @@ def webhook_payload(*, envelope: Envelope, event: Event, data: dict[str, Any], c
     }, ensure_ascii=False, separators=(",", ":"))
 
 
-async def matching_subscriptions(*, session: AsyncSession, event_type: str, contact: CaseContact,
-                                 data: dict[str, Any]) -> tuple[list[Subscription], set[str]]:
-    """Subscriptions (a paused one queues) whose event types and filters match; and the case facts a
-    filter needs that are not known yet (the event is then offered again when they arrive)."""
+def matching_subscriptions(*, subscriptions: Sequence[Any], event_type: str, contact: Case,
+                           data: dict[str, Any]) -> tuple[list[Any], set[str]]:
+    """Of ``subscriptions`` (rows or objects of the table, oldest first; a paused one queues), those whose
+    event types and filters match; and the case facts a filter needs that are not known yet (the event is
+    then offered again when they arrive)."""
     departments = {d for d in [contact.department, *(data.get("co_departments") or [])] if d}
     found, unknown = [], set()
-    for sub in (await session.exec(select(Subscription).order_by(col(Subscription.created_at)))).all():
+    for sub in subscriptions:
         if not any(p == event_type or fnmatchcase(event_type, p) for p in sub.event_types):
             continue
         checks = (("department", sub.departments, departments), ("grid", sub.grids, {contact.grid} - {None}),
