@@ -202,6 +202,9 @@ class EventConsumer:
     async def _process_batch(self, records: list[ConsumerRecord], producer: AIOKafkaProducer) -> None:
         valid: list[tuple[ConsumerRecord, Envelope]] = []
         for record in records:
+            kind = next((v for k, v in record.headers or () if k == "ce_type"), None)
+            if kind is not None and kind.decode(errors="replace") not in self.handlers.by_type:
+                continue  # an event this service does not handle: skipped without parsing it
             try:
                 envelope = from_kafka(record.key, record.value, record.headers)
                 if envelope.type in self.handlers.by_type:
