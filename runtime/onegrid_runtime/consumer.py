@@ -1,9 +1,10 @@
 """Kafka consumer loop: each event's effect happens exactly once.
 
-For every message: open a transaction, record the event id in the inbox (a duplicate is
-skipped), run the handler, commit; offsets are committed to Kafka only after the database
-commit, once per fetched batch. A message that is not a valid event, or whose handler keeps
-failing, goes to the service's dead-letter topic with the error, and the loop continues.
+Each fetch (every partition's records) is applied in one transaction: record the event ids in
+the inbox (those seen before are skipped), run the handlers, commit; offsets are committed to Kafka
+only after the database commit. If the batch fails, its events are applied one per transaction. A
+message that is not a valid event, or whose handler keeps failing, goes to the service's
+dead-letter topic with the error, and the loop continues.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.structs import OffsetAndMetadata
 from onegrid_contracts import Envelope, Event, from_kafka
 from onegrid_contracts.envelope import InvalidEnvelope
@@ -185,12 +186,12 @@ class EventConsumer:
             self.running = True
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
-                offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-                for tp, records in batches.items():
-                    await self._process_batch(records, producer)
-                    offsets[tp] = OffsetAndMetadata(records[-1].offset + 1, "")
-                if offsets:
-                    await consumer.commit(offsets)
+                if not batches:
+                    continue
+                # Everything fetched, from every partition, in one transaction: each partition's records
+                # stay in order (a case's events share a partition), and a fetch costs one commit.
+                await self._process_batch([r for records in batches.values() for r in records], producer)
+                await consumer.commit({tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()})
         finally:
             self.running = False
             for client in (consumer, producer):
