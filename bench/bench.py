@@ -282,6 +282,7 @@ async def fill_history(pg: str, rows: int) -> float:
 
 
 async def main(quick: bool) -> None:
+    from onegrid_contracts.catalog import load_catalog
     from onegrid_demotown import generate
     from onegrid_devstack.stack import SERVICES, Stack, free_port, stack_env
     from onegrid_runtime.auth import issue_token
@@ -307,11 +308,17 @@ async def main(quick: bool) -> None:
     subprocess.run([str(ROOT / "infra/kafka/kafka.sh"), "start", str(kafka_dir), str(kafka_port)], check=True)
     bootstrap = f"127.0.0.1:{kafka_port}"
     pg = f"postgresql+asyncpg://postgres@127.0.0.1:{pg_port}"
+    # A mail server that accepts and drops, so notify's e-mail deliveries succeed as in production
+    # (without one they would fail fast and their sending cost would be missing from the figures).
+    smtp_port = free_port()
+    smtp = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+                             "-l", f"127.0.0.1:{smtp_port}"])
     stack = Stack(env={**stack_env(bootstrap=bootstrap, topic_prefix="bench", seed_dir=town,
                                    database_urls={s: f"{pg}/{s}" for s in SERVICES}), "ONEGRID_ENVIRONMENT": "local",
                        # The load is thousands of look-alike reports per grid: with duplicate detection on they
                        # would be linked to earlier cases instead of opening new ones. The bench measures new cases.
-                       "INTAKE_DUPLICATES_ENABLED": "false"},
+                       "INTAKE_DUPLICATES_ENABLED": "false", "NOTIFY_SMTP_PORT": str(smtp_port),
+                       "NOTIFY_SMS_FILE": str(tmp / "sms.jsonl")},
                   log_dir=tmp / "logs", ports={s: free_port() for s in SERVICES})
     baseline = None
     observer_task = None
@@ -320,6 +327,10 @@ async def main(quick: bool) -> None:
         stack.start()
         stack.wait_ready()
         token = issue_token(DEV_JWT_SECRET, role="system", subject="bench")
+        # Every department's queue has an e-mail address, as in production: each dispatch sends a real e-mail.
+        for code in sorted(load_catalog().departments):
+            httpx.put(f"{stack.url('notify')}/v1/recipients/department:{code}", json={"email": f"{code.lower()}@town.example"},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=10).raise_for_status()
         intake_url = f"{stack.url('intake')}/v1/reports"
         observer = Observer(bootstrap, "bench")
         observer_task = asyncio.create_task(observer.run())
@@ -403,6 +414,7 @@ async def main(quick: bool) -> None:
         if baseline is not None:
             baseline.terminate()
         stack.stop()
+        smtp.terminate()
         subprocess.run([str(ROOT / "infra/kafka/kafka.sh"), "stop", str(kafka_dir)], check=False)
         subprocess.run([str(ROOT / "infra/postgres/pg.sh"), "stop", str(pg_dir)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)

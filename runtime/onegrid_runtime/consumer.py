@@ -171,7 +171,9 @@ class EventConsumer:
             client_id=f"{self.settings.service_name}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            fetch_max_wait_ms=5,  # the default 500 ms adds up to half a second per hop
+            # The broker answers a fetch as soon as one record is there (fetch_min_bytes=1), so this only
+            # bounds an idle poll: a few ms would poll 200 times a second per consumer for nothing.
+            fetch_max_wait_ms=250,
             max_poll_records=500,
             isolation_level="read_committed",
         )

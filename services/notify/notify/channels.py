@@ -91,6 +91,7 @@ class Channels:
                                       limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
                                       headers={"User-Agent": "OneGrid-Notify/1"})
         self.sms = sms_provider(settings)
+        self.smtp = SmtpPool(settings)
 
     def timeout(self, channel: str) -> float:
         s = self.settings
@@ -137,13 +138,60 @@ class Channels:
         message["X-OneGrid-Event-Type"] = out.event_type
         message.set_content(out.body)
         try:
-            await aiosmtplib.send(message, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
-                                  password=s.smtp_password, start_tls=s.smtp_start_tls, timeout=s.smtp_timeout_seconds)
+            await self.smtp.send(message)
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.code}: {exc.message}") from exc
 
     async def close(self) -> None:
         await self.http.aclose()
+        await self.smtp.close()
+
+
+class SmtpPool:
+    """Open SMTP sessions reused for the next message: a session per message would cost a TCP and SMTP
+    handshake (and TLS) each time. A session the server has closed meanwhile is replaced once; any
+    other failure drops the session."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    async def send(self, message: EmailMessage) -> None:
+        reused = bool(self._idle)
+        client = self._idle.pop() if reused else await self._connect()
+        try:
+            try:
+                await client.send_message(message)
+            except aiosmtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                await _quit(client)  # it went stale while idle: once more on a new session
+                client = await self._connect()
+                await client.send_message(message)
+        except BaseException:
+            await _quit(client)
+            raise
+        self._idle.append(client)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        client = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username,
+                                 password=s.smtp_password, start_tls=s.smtp_start_tls, timeout=s.smtp_timeout_seconds)
+        await client.connect()
+        return client
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await _quit(client)
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    try:
+        if client.is_connected:
+            await client.quit()
+    except Exception:  # closing is best effort
+        client.close()
 
 
 __all__ = ["Channels", "DeliveryError", "FileSmsProvider", "Outgoing", "SmsProvider"]
