@@ -17,3 +17,11 @@ async def bounded(awaitable: Awaitable[T], seconds: float) -> T:
     """
     async with asyncio.timeout(seconds):
         return await awaitable
+
+
+def stopping() -> bool:
+    """True when the current task has been asked to stop. A background loop that catches ``Exception``
+    checks it: a library may turn the cancellation into another error (a driver closing its
+    connection), and catching that and looping on would keep the loop alive through shutdown."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

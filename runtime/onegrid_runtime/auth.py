@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 import jwt

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from onegrid_runtime.aio import bounded
+from onegrid_runtime.aio import bounded, stopping
 from onegrid_runtime.db import Database, UtcDateTime, utcnow
 from onegrid_runtime.logs import case_id_var, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
@@ -157,6 +157,8 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if stopping():
+                    raise
                 log.warning("consumer stopped (%r); restarting in %.1fs", exc, backoff)
                 self.running = False
                 await asyncio.sleep(backoff)

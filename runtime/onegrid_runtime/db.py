@@ -4,9 +4,9 @@ flush and query, and the state change commits together with its outbox rows."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-import zlib
 from datetime import datetime, timezone
 from typing import Any
 

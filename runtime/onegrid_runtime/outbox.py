@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from onegrid_runtime.aio import bounded
+from onegrid_runtime.aio import bounded, stopping
 from onegrid_runtime.db import AFTER_COMMIT_FLAG, Database, UtcDateTime, advisory_xact_lock, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
@@ -122,6 +122,8 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker down, timeout, database hiccup: nothing is lost, retry
+                if stopping():
+                    raise
                 log.warning("outbox relay failed, retrying in %.1fs: %r", backoff, exc)
                 await self._drop_producer()
                 await asyncio.sleep(backoff)

@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 from fastapi import FastAPI
 from onegrid_contracts.events import Actor, CaseDeadlineWarning, CaseEscalated
+from onegrid_runtime.aio import stopping
 from onegrid_runtime.outbox import emit
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -225,5 +226,7 @@ async def deadline_timer(app: FastAPI) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if stopping():
+                raise
             log.exception("deadline timer pass failed; retrying")
         await asyncio.sleep(settings.timer_poll_seconds)

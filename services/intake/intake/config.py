@@ -16,6 +16,9 @@ class IntakeSettings(ServiceSettings):
     # A town's files (communities.csv, grids.geojson, households.csv, residents.csv): the grid
     # register is imported when no grid exists, the household register when no household exists.
     seed_dir: str | None = None
+    # How often a replica checks whether the grid register changed (an import through another replica
+    # or the command line) and reloads its in-memory grid index.
+    grid_refresh_seconds: float = 10.0
     # Attachments
     storage_dir: str = "./var/intake-files"
     upload_max_bytes: int = 10 * 1024 * 1024

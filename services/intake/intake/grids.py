@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
+from onegrid_runtime.db import utcnow
+from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.bulk import upsert
 from intake.errors import RegisterImportRejected
-from intake.models import Community, Grid
+from intake.models import Community, Grid, GridRegister
 
 GRID_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 M2_PER_DEG2_AT_EQUATOR = 111_320.0 ** 2
@@ -37,7 +39,8 @@ class GridHit:
 class GridIndex:
     """In-memory spatial index of the grids; rebuilt whenever the register changes."""
 
-    def __init__(self, grids: list[Grid]) -> None:
+    def __init__(self, grids: list[Grid], revision: int = 0) -> None:
+        self.revision = revision  # of the register it was loaded from
         self.codes = [g.code for g in grids]
         self.communities = {g.code: g.community for g in grids}
         self.polygons = [shape(g.geometry) for g in grids]
@@ -77,7 +80,20 @@ class GridIndex:
 
 
 async def load_index(session: AsyncSession) -> GridIndex:
-    return GridIndex(list((await session.exec(select(Grid).order_by(Grid.code))).all()))
+    revision = await register_revision(session)
+    return GridIndex(list((await session.exec(select(Grid).order_by(Grid.code))).all()), revision)
+
+
+async def register_revision(session: AsyncSession) -> int:
+    return (await session.exec(select(GridRegister.revision).where(GridRegister.id == 1))).one()
+
+
+async def current_index(session: AsyncSession, index: GridIndex) -> GridIndex:
+    """``index`` while the register has not changed since it was loaded, else the register loaded again
+    (another replica, or the command line, imported grids)."""
+    if await register_revision(session) == index.revision:
+        return index
+    return await load_index(session)
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -249,6 +265,8 @@ async def import_grids(
         return report
     await session.flush()
     await upsert(session, Grid.__table__, [{**r, "jurisdiction": jurisdiction} for r in rows], key=["code"])
+    await session.exec(update(GridRegister).where(GridRegister.id == 1)  # type: ignore[call-overload]
+                          .values(revision=GridRegister.revision + 1, changed_at=utcnow()))
     report.applied = True
     return report
 

@@ -36,7 +36,7 @@ async def unlink(*, session: AsyncSession, report_id: uuid.UUID, actor: Principa
     report.duplicate_reason = None
     report.status = "received"
     session.add(report)
-    await session.execute(update(Report).where(Report.id == primary.id).values(reporters=Report.reporters - 1))
+    await session.exec(update(Report).where(Report.id == primary.id).values(reporters=Report.reporters - 1))
     await session.refresh(primary, ["reporters"])
     event = CaseDuplicateUnlinked(case_id=primary.id, jurisdiction=primary.jurisdiction, actor=actor.actor(),
                                   report_id=report.id, reporters=primary.reporters)

@@ -1,14 +1,16 @@
 """The intake application: ``uvicorn intake.main:app --port 8001``."""
 
+import asyncio
 import logging
 import time
 from pathlib import Path
 
 from fastapi import FastAPI
+from onegrid_runtime.aio import stopping
 from onegrid_runtime.service import create_app
 
 from intake.config import IntakeSettings, get_settings
-from intake.grids import import_town, load_index
+from intake.grids import current_index, import_town, load_index
 from intake.handlers import handlers
 from intake.households import import_register, register_size
 from intake.privacy import install_log_masking
@@ -50,6 +52,19 @@ async def write_cases(app: FastAPI) -> None:
     await app.state.writer.run()
 
 
+async def refresh_grids(app: FastAPI) -> None:
+    """Keep this replica's grid index in step with the register."""
+    while True:
+        await asyncio.sleep(app.state.settings.grid_refresh_seconds)
+        try:
+            async with app.state.db.transaction() as session:
+                app.state.grids = await current_index(session, app.state.grids)
+        except Exception as exc:  # the database is away: keep the index we have and try again
+            if stopping():
+                raise
+            logging.getLogger("intake.grids").warning("grid register check failed: %r", exc)
+
+
 def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     return create_app(
         settings=settings or get_settings(),
@@ -60,7 +75,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         handlers=handlers,
         migrations_dir=Path(__file__).parent / "migrations",
         on_startup=on_startup,
-        background=[write_cases],
+        background=[write_cases, refresh_grids],
     )
 
 

@@ -36,6 +36,17 @@ class Grid(SQLModel, table=True):
     geometry: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # GeoJSON Polygon, lon/lat
 
 
+class GridRegister(SQLModel, table=True):
+    """One row: the grid register's revision, raised by every import, so that every replica can tell
+    that its in-memory grid index is out of date and reload it."""
+
+    __tablename__ = "grid_register"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+    changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 VULNERABILITY_FLAGS = ("aged_80_plus", "disabled", "living_alone", "low_income")
 
 

@@ -171,7 +171,7 @@ async def link_duplicate(
     report.duplicate_reason = reason[:300]
     report.reporters = 1
     session.add(report)
-    await session.execute(update(Report).where(Report.id == primary.id).values(reporters=Report.reporters + moved))
+    await session.exec(update(Report).where(Report.id == primary.id).values(reporters=Report.reporters + moved))
     await session.refresh(primary, ["reporters"])
     event = CaseDuplicateLinked(
         case_id=primary.id, jurisdiction=primary.jurisdiction, actor=actor.actor(), report_id=report.id,

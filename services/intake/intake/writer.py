@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onegrid_contracts.events import CaseReported, Location
+from onegrid_runtime.aio import stopping
 from onegrid_runtime.db import Database, utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import insert, text, update
@@ -74,6 +75,9 @@ class CaseWriter:
                 _fail(batch, RuntimeError("intake is shutting down"))
                 raise
             except Exception as exc:
+                if stopping():
+                    _fail(batch, RuntimeError("intake is shutting down"))
+                    raise
                 if len(batch) == 1:
                     _fail(batch, exc)
                     continue

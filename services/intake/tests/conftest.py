@@ -35,7 +35,9 @@ def make_intake(make_database, kafka_bootstrap, topic_prefix, start_service, gri
     """Factory: start intake (migrations, seed, relay, consumer) and return an HTTP client with ``.app``."""
 
     async def make(seed: Path | None = None, **overrides):
-        settings = IntakeSettings(database_url=make_database("intake"), kafka_bootstrap_servers=kafka_bootstrap,
+        # database_url=...: another replica on the same database
+        settings = IntakeSettings(database_url=overrides.pop("database_url", None) or make_database("intake"),
+                                  kafka_bootstrap_servers=kafka_bootstrap,
                                   topic_prefix=topic_prefix, seed_dir=str(seed or grid_town),
                                   storage_dir=str(tmp_path / "files"), **overrides)
         app = build_app(settings)

@@ -202,3 +202,22 @@ def test_id_numbers_phones_and_logs_are_masked():
     MaskingFilter().filter(record)
     assert record.getMessage() == "reporter 王芳 phone 139****5678"
     assert shapely.is_valid(shapely.box(0, 0, 1, 1))
+
+
+async def test_a_grid_import_through_one_replica_reaches_the_others(make_intake, grid_town):
+    first = await make_intake(grid_refresh_seconds=0.2)
+    second = await make_intake(database_url=first.app.state.settings.database_url, grid_refresh_seconds=0.2)
+    community = json.loads((grid_town / "grids.geojson").read_text())["features"][0]["properties"]["community"]
+    body = {"description": "新网格里的问题", "location": {"lat": 31.605, "lon": 121.605}}
+    outside = await second.post("/v1/reports", headers=token("resident"), json=body)
+    assert outside.status_code == 422  # no grid there yet
+
+    done = await first.post("/v1/admin/grids/import", headers=token("admin"), json={
+        "type": "FeatureCollection", "features": [_feature("G950", _square(121.6, 31.6), community=community)]})
+    assert done.status_code == 200 and done.json()["applied"] is True
+
+    deadline = time.monotonic() + 10
+    while (answer := await second.post("/v1/reports", headers=token("resident"), json=body)).status_code != 202:
+        assert answer.status_code == 422 and time.monotonic() < deadline, answer.text
+        await asyncio.sleep(0.1)
+    assert answer.json()["grid"] == "G950"

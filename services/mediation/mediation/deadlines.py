@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from onegrid_contracts.events import MediationDeadlineWarning, MediationOverdue
+from onegrid_runtime.aio import stopping
 from onegrid_runtime.db import Database, utcnow
 from onegrid_runtime.outbox import emit
 from sqlmodel import col, select
@@ -75,5 +76,7 @@ async def deadline_loop(app: FastAPI) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001  the next round tries again; state in the database keeps it exact
+            if stopping():
+                raise
             log.warning("deadline timer failed: %r", exc)
         await asyncio.sleep(settings.timer_seconds)

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from onegrid_runtime.aio import stopping
 from onegrid_runtime.db import Database, utcnow
 from prometheus_client import Counter, Histogram
 from sqlalchemy import bindparam, func, insert, update
@@ -121,6 +122,8 @@ class DeliveryWorker:
                 except asyncio.CancelledError:
                     raise
                 except Exception:
+                    if stopping():
+                        raise
                     log.exception("claiming deliveries failed; retrying")
                     claimed = []
                     await asyncio.sleep(self.settings.delivery_poll_seconds)
