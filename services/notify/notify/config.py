@@ -20,6 +20,8 @@ class NotifySettings(ServiceSettings):
     # The delivery worker (durable queue in the `delivery` table).
     delivery_enabled: bool = True
     delivery_poll_seconds: float = 0.5
+    # After a wake-up, wait this long before claiming, so one claim takes what several commits queued.
+    delivery_coalesce_seconds: float = 0.05
     delivery_batch: int = 200
     max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery goes to the dead letter")
     retry_base_seconds: float = Field(default=30.0, gt=0, description="First retry delay; doubles per attempt")

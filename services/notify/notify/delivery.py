@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from onegrid_runtime.aio import stopping
+from onegrid_runtime.aio import bounded, stopping
 from onegrid_runtime.db import Database, utcnow
 from prometheus_client import Counter, Histogram
 from sqlalchemy import bindparam, func, insert, update
@@ -134,7 +134,10 @@ class DeliveryWorker:
                 if len(claimed) >= self.settings.delivery_batch:
                     continue
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.settings.delivery_poll_seconds)
+                    await bounded(self._wake.wait(), self.settings.delivery_poll_seconds)
+                    # Woken by a commit that queued deliveries: let the next few commits queue theirs too,
+                    # so one claim takes them all instead of a claim transaction per consumer commit.
+                    await asyncio.sleep(self.settings.delivery_coalesce_seconds)
                 except TimeoutError:
                     pass
         finally:
