@@ -71,7 +71,10 @@ def create_app(
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Bounded: a loop stuck in a driver call must not keep the process from stopping.
+            _, stuck = await asyncio.wait(tasks, timeout=settings.shutdown_grace_seconds)
+            if stuck:
+                log.error("stopping without waiting for %s", ", ".join(sorted(t.get_name() for t in stuck)))
             await relay.close()
             await db.dispose()
 

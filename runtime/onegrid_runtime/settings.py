@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     migrate_on_start: bool = True
     relay_poll_seconds: float = 1.0
+    # How long shutdown waits for the background loops (relay, consumer, timers) after cancelling them.
+    shutdown_grace_seconds: float = 15.0
     consumer_max_attempts: int = 3
 
     @model_validator(mode="after")

@@ -104,8 +104,16 @@ async def create_report(
         report = Report(**row)
         match = await find_primary(session=session, report=report, rules=duplicate_rules, catalog=catalog, now=now)
         if match is not None:
-            session.add(report)
-            await session.flush()
+            try:
+                async with session.begin_nested():  # a savepoint: a conflict below leaves the request's transaction usable
+                    session.add(report)
+                    await session.flush()
+            except IntegrityError:
+                # The same Idempotency-Key raced in and its case was committed after the check above (and this
+                # report then matched it as a duplicate): answer as that request was answered.
+                if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, digest)):
+                    return earlier, False
+                raise
             for attachment in attachments:
                 attachment.case_id = report.id
                 session.add(attachment)

@@ -87,6 +87,9 @@ class CaseWriter:
                         _done([one], await self._write([one[0]]))
                     except Exception as single:
                         _fail([one], single)
+                        if stopping():
+                            _fail(batch, RuntimeError("intake is shutting down"))
+                            raise
                 continue
             _done(batch, numbers)
 

@@ -170,3 +170,24 @@ async def test_channels_follow_the_caller(intake):
         assert answer.status_code == 202, answer.text
     events = await outbox_events(intake.app, 4)
     assert [e["channel"] for _, e in events] == [c for _, _, c in cases]
+
+
+async def test_a_key_that_races_past_the_check_into_a_duplicate_link_is_answered_as_the_first_was(intake, monkeypatch):
+    from intake import service
+
+    resident = token("resident", subject="r-late")
+    body = {"category": "C01", "grid": "G004", "description": "垃圾桶满了没人清"}
+    first = await intake.post("/v1/reports", json=body, headers={**resident, "Idempotency-Key": "late"})
+    assert first.status_code == 202
+    real_replay, calls = service._replay, []
+
+    async def replay_that_misses_once(*args):
+        # The race: the first request commits just after the second one looked for its key.
+        calls.append(args)
+        return None if len(calls) == 1 else await real_replay(*args)
+
+    monkeypatch.setattr(service, "_replay", replay_that_misses_once)
+    again = await intake.post("/v1/reports", json=body, headers={**resident, "Idempotency-Key": "late"})
+    assert again.status_code == 202, again.text
+    assert again.json()["case_id"] == first.json()["case_id"] and len(calls) == 2
+    assert await count(intake.app, Report, Report.idempotency_key == "late") == 1
