@@ -75,6 +75,18 @@ class ParsedRegister:
     rejected: list[RejectedRow] = field(default_factory=list)
 
 
+def _unique_id(value: str, column: str, seen: dict[str, int], line: int, bad: Callable[[str, str], None]) -> bool:
+    """A well-formed id not seen on an earlier line of the file (remembered in ``seen``)."""
+    if not ID_RE.match(value):
+        bad(column, f"must be 1-32 letters, digits, '-' or '_', not {value!r}")
+        return False
+    if value in seen:
+        bad(column, f"{value} already on line {seen[value]}")
+        return False
+    seen[value] = line
+    return True
+
+
 def _read(path: Path, expected: tuple[str, ...], rejected: list[RejectedRow]) -> list[tuple[int, dict[str, str]]]:
     with open(path, encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
@@ -110,16 +122,8 @@ def parse_register(
         def bad(column: str, reason: str, _line: int = line) -> None:
             out.rejected.append(RejectedRow(file=hh_file, line=_line, column=column, reason=reason))
 
-        ok = True
         hid = row["household_id"].strip()
-        if not ID_RE.match(hid):
-            bad("household_id", f"must be 1-32 letters, digits, '-' or '_', not {hid!r}")
-            ok = False
-        elif hid in seen:
-            bad("household_id", f"{hid} already on line {seen[hid]}")
-            ok = False
-        else:
-            seen[hid] = line
+        ok = _unique_id(hid, "household_id", seen, line, bad)
         grid = row["grid"].strip()
         community = grids.community_of(grid)
         if community is None:
@@ -164,16 +168,8 @@ def parse_register(
         def bad(column: str, reason: str, _line: int = line) -> None:
             out.rejected.append(RejectedRow(file=rs_file, line=_line, column=column, reason=reason))
 
-        ok = True
         rid = row["resident_id"].strip()
-        if not ID_RE.match(rid):
-            bad("resident_id", f"must be 1-32 letters, digits, '-' or '_', not {rid!r}")
-            ok = False
-        elif rid in seen_r:
-            bad("resident_id", f"{rid} already on line {seen_r[rid]}")
-            ok = False
-        else:
-            seen_r[rid] = line
+        ok = _unique_id(rid, "resident_id", seen_r, line, bad)
         hid = row["household_id"].strip()
         if hid not in households:
             bad("household_id", f"unknown household {hid!r}")

@@ -26,7 +26,7 @@ from intake.grids import GridIndex
 from intake.households import household_flags
 from intake.models import Attachment, Household, Report, ReportAccepted, ReportCreate, Resident, TimelineEntry
 from intake.status import STATUS_BY_EVENT, describe
-from intake.writer import REPORT, CaseWriter, NewCase, case_reported
+from intake.writer import REPORT, CaseWriter, NewCase, attach, case_number, case_reported
 
 # The channel each kind of caller reports through, and the channels it may name.
 DEFAULT_CHANNEL = {Role.resident: "resident_app", Role.grid_member: "grid_app", Role.dispatcher: "hotline",
@@ -100,6 +100,10 @@ async def create_report(
         status_at=now,
     )
 
+    new_case = NewCase(row=row, actor=reporter.actor(), photo_ids=[a.id for a in attachments],
+                       media_urls=[str(u) for u in body.media_urls],
+                       attachment_urls=[attachment_url.format(id=a.id) for a in attachments] +
+                                       [str(u) for u in body.media_urls])
     if duplicate_rules is not None:
         report = Report(**row)
         match = await find_primary(session=session, report=report, rules=duplicate_rules, catalog=catalog, now=now)
@@ -114,29 +118,20 @@ async def create_report(
                 if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, digest)):
                     return earlier, False
                 raise
-            for attachment in attachments:
-                attachment.case_id = report.id
-                session.add(attachment)
-            for url in body.media_urls:
-                session.add(Attachment(jurisdiction=report.jurisdiction, case_id=report.id, kind="url", url=str(url),
-                                       uploaded_by=reporter.subject))
+            await attach(await session.connection(), [new_case], now)
             await link_duplicate(session=session, report=report, primary=match.primary, reason=match.reason,
                                  how="automatic", actor=reporter)
             return await accepted_answer(session, report), True
 
-    new_case = NewCase(row=row, actor=reporter.actor(), photo_ids=[a.id for a in attachments],
-                       media_urls=[str(u) for u in body.media_urls],
-                       attachment_urls=[attachment_url.format(id=a.id) for a in attachments] +
-                                       [str(u) for u in body.media_urls])
     try:
-        case_number = await writer.open(new_case)
+        number = await writer.open(new_case)
     except IntegrityError:
         if idempotency_key:  # the same key raced in from another request: answer as that one was answered
             earlier = await _replay(session, reporter, idempotency_key, digest)
             if earlier is not None:
                 return earlier, False
         raise
-    return ReportAccepted(case_id=row["id"], case_number=case_number, grid=row["grid"], community=row["community"],
+    return ReportAccepted(case_id=row["id"], case_number=number, grid=row["grid"], community=row["community"],
                           status="received", report_id=row["id"]), True
 
 
@@ -156,7 +151,7 @@ async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: s
 
 def open_case(session: AsyncSession, report: Report, *, actor: Principal, attachments: list[str]) -> None:
     """Give a stored report (a linked one becoming a case of its own) its case number and announce the case."""
-    report.case_number = f"{report.jurisdiction}-{report.reported_at.year}-{report.seq:06d}"
+    report.case_number = case_number(report.jurisdiction, report.reported_at, report.seq)  # type: ignore[arg-type]
     session.add(report)
     emit(session, case_reported(report.model_dump(), actor=actor.actor(), attachments=attachments))
 

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from onegrid_contracts.events import CaseReported, Location
@@ -70,28 +71,30 @@ class CaseWriter:
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                numbers = await self._write([case for case, _ in batch])
-            except asyncio.CancelledError:
+                await self._write_batch(batch)
+            except BaseException:  # stopped mid-batch: the waiting requests get an error, not silence
                 _fail(batch, RuntimeError("intake is shutting down"))
                 raise
+
+    async def _write_batch(self, batch: list[tuple[NewCase, asyncio.Future[str]]]) -> None:
+        """All in one transaction; if that fails, one report per transaction, so a bad one fails alone."""
+        try:
+            _done(batch, await self._write([case for case, _ in batch]))
+            return
+        except Exception as exc:
+            if stopping():
+                raise
+            if len(batch) == 1:
+                _fail(batch, exc)
+                return
+            log.warning("a batch of %d new cases failed (%r); writing them one by one", len(batch), exc)
+        for one in batch:
+            try:
+                _done([one], await self._write([one[0]]))
             except Exception as exc:
                 if stopping():
-                    _fail(batch, RuntimeError("intake is shutting down"))
                     raise
-                if len(batch) == 1:
-                    _fail(batch, exc)
-                    continue
-                log.warning("a batch of %d new cases failed (%r); writing them one by one", len(batch), exc)
-                for one in batch:
-                    try:
-                        _done([one], await self._write([one[0]]))
-                    except Exception as single:
-                        _fail([one], single)
-                        if stopping():
-                            _fail(batch, RuntimeError("intake is shutting down"))
-                            raise
-                continue
-            _done(batch, numbers)
+                _fail([one], exc)
 
     async def _write(self, cases: list[NewCase]) -> list[str]:
         async with self.db.transaction() as session:
@@ -101,10 +104,10 @@ class CaseWriter:
             rows = []
             for case, seq in zip(cases, seqs):
                 row = case.row
-                row["seq"], row["case_number"] = seq, f"{row['jurisdiction']}-{row['reported_at'].year}-{seq:06d}"
+                row["seq"], row["case_number"] = seq, case_number(row["jurisdiction"], row["reported_at"], seq)
                 rows.append(row)
             await connection.execute(insert(REPORT), rows)
-            await _attach(connection, cases, now)
+            await attach(connection, cases, now)
             for case in cases:
                 emit(session, case_reported(case.row, actor=case.actor, attachments=case.attachment_urls))
         return [row["case_number"] for row in rows]
@@ -121,7 +124,12 @@ async def _next_seqs(connection: AsyncConnection, count: int, *, sqlite: bool) -
     return [n for (n,) in result.all()]
 
 
-async def _attach(connection: AsyncConnection, cases: list[NewCase], now: Any) -> None:
+def case_number(jurisdiction: str, reported_at: datetime, seq: int) -> str:
+    """The human case number: town, year, and the report's sequence number."""
+    return f"{jurisdiction}-{reported_at.year}-{seq:06d}"
+
+
+async def attach(connection: AsyncConnection, cases: list[NewCase], now: datetime) -> None:
     """Uploaded photos join their report (each only once); media URLs are stored as attachments."""
     for case in cases:
         if case.photo_ids:
