@@ -144,11 +144,12 @@ async def bench_kafka_rtt(bootstrap: str) -> None:
 
 
 class Observer:
-    """A plain consumer of dispatch's and notify's topics: when did each case get dispatched,
+    """A plain consumer of intake's, dispatch's and notify's topics: when did each case's `case.reported` arrive, when was it dispatched,
     and when was the department's notification of that dispatch recorded?"""
 
     def __init__(self, bootstrap: str, prefix: str) -> None:
         self.bootstrap, self.prefix = bootstrap, prefix
+        self.reported: dict[str, float] = {}
         self.dispatched: dict[str, float] = {}
         self.notified: dict[str, float] = {}
         self.task: asyncio.Task | None = None
@@ -156,7 +157,7 @@ class Observer:
     async def run(self) -> None:
         from aiokafka import AIOKafkaConsumer
 
-        consumer = AIOKafkaConsumer(f"{self.prefix}.dispatch.v1", f"{self.prefix}.notify.v1",
+        consumer = AIOKafkaConsumer(f"{self.prefix}.intake.v1", f"{self.prefix}.dispatch.v1", f"{self.prefix}.notify.v1",
                                     bootstrap_servers=self.bootstrap, fetch_max_wait_ms=5, auto_offset_reset="earliest",
                                     group_id=f"observer-{uuid.uuid4().hex[:6]}", max_poll_records=2000,
                                     enable_auto_commit=False)
@@ -170,7 +171,9 @@ class Observer:
                         headers = dict(r.headers)
                         kind = headers.get("ce_type", b"").decode()
                         case = r.key.decode()
-                        if kind == "onegrid.case.dispatched":
+                        if kind == "onegrid.case.reported":
+                            self.reported.setdefault(case, now)
+                        elif kind == "onegrid.case.dispatched":
                             self.dispatched.setdefault(case, now)
                         elif kind == "onegrid.notification.recorded" and b'"source_event_type":"onegrid.case.dispatched"' in r.value.replace(b" ", b""):
                             self.notified.setdefault(case, now)
@@ -236,6 +239,7 @@ async def pipeline_phase(observer: Observer, url: str, rate: float, seconds: flo
     await asyncio.sleep(0.5)
     ok = [r for r in rows if r["status"] == 202]
     dispatch_ms = [(observer.dispatched[r["case_id"]] - r["sent"]) * 1000 for r in ok if r["case_id"] in observer.dispatched]
+    reported_ms = [(observer.reported[r["case_id"]] - r["sent"]) * 1000 for r in ok if r["case_id"] in observer.reported]
     notify_ms = [(observer.notified[r["case_id"]] - r["sent"]) * 1000 for r in ok if r["case_id"] in observer.notified]
     # Sustained rate: reports dispatched per second while the phase's dispatches came out (its latency
     # tail would bias a send-to-last-dispatch span low by latency/duration).
@@ -244,6 +248,7 @@ async def pipeline_phase(observer: Observer, url: str, rate: float, seconds: flo
     return {
         "rate": rate, "sent": len(rows), "accepted": len(ok), "dispatched": len(dispatch_ms), "notified": len(notify_ms),
         "http_p99_ms": pct([(r["done"] - r["sent"]) * 1000 for r in ok], 99),
+        "reported_p50_ms": pct(reported_ms, 50), "reported_p99_ms": pct(reported_ms, 99),
         "dispatch_p50_ms": pct(dispatch_ms, 50), "dispatch_p95_ms": pct(dispatch_ms, 95), "dispatch_p99_ms": pct(dispatch_ms, 99),
         "notify_p50_ms": pct(notify_ms, 50), "notify_p95_ms": pct(notify_ms, 95), "notify_p99_ms": pct(notify_ms, 99),
         "e2e_rate": len(dispatch_ms) / span if span > 0 else 0.0, "drain_s": drain, "generator_cpu": generator_cpu,

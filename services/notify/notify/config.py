@@ -23,6 +23,9 @@ class NotifySettings(ServiceSettings):
     # After a wake-up, wait this long before claiming, so one claim takes what several commits queued.
     delivery_coalesce_seconds: float = 0.05
     delivery_batch: int = 200
+    delivery_queue_per_slot: int = Field(
+        default=16, ge=1, description="Deliveries claimed ahead per concurrent send of an endpoint: one claim feeds "
+                                      "many sends, and a claimed delivery's lease covers its wait in the queue")
     max_attempts: int = Field(default=8, ge=1, description="Attempts before a delivery goes to the dead letter")
     retry_base_seconds: float = Field(default=30.0, gt=0, description="First retry delay; doubles per attempt")
     retry_max_seconds: float = Field(default=3600.0, gt=0)

@@ -3,12 +3,15 @@
 * Consumption only writes rows; this loop (started through ``create_app(background=[...])``)
   sends them. It is woken after every commit that queued deliveries (``wake_after_commit``), and
   polls as a fallback.
-* Claiming: due rows are selected ``FOR UPDATE SKIP LOCKED`` per endpoint, only as many as the
-  endpoint has free slots (per-endpoint concurrency), and their ``next_attempt_at`` is pushed past
-  the send timeout as a lease. Several replicas never claim the same row; a worker that dies
-  mid-send leaves a lease that expires, and the row is sent again (same delivery id / Message-ID).
-* Each send runs in its own task with a timeout, so a slow or dead endpoint only ever occupies
-  its own slots. Every attempt is logged (time, outcome, latency, error).
+* Claiming: due rows are selected ``FOR UPDATE SKIP LOCKED`` per endpoint, up to
+  ``delivery_queue_per_slot`` per concurrent send of the endpoint (so one claim transaction feeds
+  many sends), and their ``next_attempt_at`` is pushed past the worst-case wait as a lease: the
+  send timeout times the sends queued ahead of it per slot, plus a margin. Several replicas never
+  claim the same row; a worker that dies leaves leases that expire, and those rows are sent again
+  (same delivery id / Message-ID).
+* Each send runs in its own task, waits for one of its endpoint's slots (per-endpoint concurrency)
+  and has a timeout, so a slow or dead endpoint only ever occupies its own slots. Every attempt is
+  logged (time, outcome, latency, error).
 * Results are state transitions guarded by the row's current state (``pending`` and the claimed
   attempt number), so a late or repeated result changes nothing.
 * Failures retry with exponential backoff and jitter; after the last attempt the delivery is
@@ -98,10 +101,13 @@ class DeliveryWorker:
         self.db = db
         self.settings = settings
         self.channels = channels or Channels(settings)
-        self.in_flight: dict[str, int] = defaultdict(int)
+        self.in_flight: dict[str, int] = defaultdict(int)  # claimed and not finished: queued or sending
+        self.slots: dict[str, asyncio.Semaphore] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._results: list[Result] = []
+        self._unsent: list[Outgoing] = []
+        self._closing = False
         self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -144,7 +150,9 @@ class DeliveryWorker:
             await self.drain()
 
     async def drain(self, grace: float = 5.0) -> None:
-        """On shutdown: let sends in flight finish (bounded) and record them, so a restart does not repeat them."""
+        """On shutdown: let sends in flight finish (bounded) and record them, so a restart does not repeat them;
+        hand back the claimed deliveries that never began to send."""
+        self._closing = True
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=grace)
         for task in set(self.tasks):
@@ -152,7 +160,22 @@ class DeliveryWorker:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if self._recorder is not None:
             await asyncio.wait([self._recorder], timeout=grace)
+        if self._unsent:
+            await self.hand_back(self._unsent)
         await self.channels.close()
+
+    async def hand_back(self, unsent: list[Outgoing]) -> None:
+        """Claimed deliveries this worker never began to send are due again at once (not after their lease)."""
+        try:
+            async with self.db.transaction() as session:
+                conn = await session.connection()
+                await conn.execute(
+                    update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id"),
+                                             DELIVERIES.c.status == "pending", DELIVERIES.c.attempts == bindparam("b_attempt"))
+                    .values(attempts=DELIVERIES.c.attempts - 1, next_attempt_at=utcnow()),
+                    [{"b_id": uuid.UUID(o.notification_id), "b_attempt": o.attempt} for o in unsent])
+        except Exception as exc:  # the leases expire and the rows are sent then
+            log.warning("handing back %d unsent deliveries failed: %r", len(unsent), exc)
 
     async def claim(self) -> list[Outgoing]:
         """Claims due deliveries, per endpoint no more than its free slots (FOR UPDATE SKIP LOCKED); reads their
@@ -173,7 +196,9 @@ class DeliveryWorker:
             claimed: list[dict[str, Any]] = []
             waiting: list[dict[str, Any]] = []
             for endpoint, _count in due:
-                free = min(self.limit(endpoint) - self.in_flight[endpoint], budget)
+                limit = self.limit(endpoint)
+                queued = self.in_flight[endpoint]
+                free = min(limit * self.settings.delivery_queue_per_slot - queued, budget)
                 if endpoint in paused or free <= 0:
                     continue
                 rows = (await conn.execute(
@@ -185,8 +210,11 @@ class DeliveryWorker:
                     if row.channel == "sms" and not row.urgent and quiet_end is not None:
                         waiting.append({"b_id": row.notification_id, "next_attempt_at": quiet_end})  # not an attempt
                         continue
-                    lease = timedelta(seconds=self.channels.timeout(row.channel) + self.settings.lease_margin_seconds)
+                    # Worst case: every send queued ahead of it on its slot takes the whole timeout.
+                    waits = queued // limit + 1
+                    lease = timedelta(seconds=self.channels.timeout(row.channel) * waits + self.settings.lease_margin_seconds)
                     claimed.append({**row._asdict(), "attempts": row.attempts + 1, "next_attempt_at": now + lease})
+                    queued += 1
                     budget -= 1
             ids = [c["notification_id"] for c in claimed]
             notes = {n.id: n for n in (await conn.execute(
@@ -217,21 +245,36 @@ class DeliveryWorker:
         return out
 
     async def deliver(self, out: Outgoing) -> None:
-        started, t0 = utcnow(), time.perf_counter()
         error: str | None = None
         http_status: int | None = None
+        slot = self.slots.setdefault(out.endpoint, asyncio.Semaphore(self.limit(out.endpoint)))
         try:
-            http_status = await asyncio.wait_for(self.channels.send(out), self.channels.timeout(out.channel))
+            try:
+                await slot.acquire()
+            except asyncio.CancelledError:
+                self._unsent.append(out)  # stopped while queued: handed back on shutdown, not left to its lease
+                raise
+            if self._closing:  # shutting down: sends in flight finish, queued ones are handed back
+                slot.release()
+                self._unsent.append(out)
+                self.in_flight[out.endpoint] -= 1
+                return
+            try:
+                started, t0 = utcnow(), time.perf_counter()
+                try:
+                    http_status = await asyncio.wait_for(self.channels.send(out), self.channels.timeout(out.channel))
+                except TimeoutError:
+                    error = f"timed out after {self.channels.timeout(out.channel):g}s"
+                except DeliveryError as exc:
+                    error, http_status = str(exc), exc.http_status
+                except Exception as exc:  # noqa: BLE001 (connection refused, DNS, TLS...: all are a failed attempt)
+                    error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                latency = time.perf_counter() - t0
+            finally:
+                slot.release()
         except asyncio.CancelledError:
             self.in_flight[out.endpoint] -= 1
             raise
-        except TimeoutError:
-            error = f"timed out after {self.channels.timeout(out.channel):g}s"
-        except DeliveryError as exc:
-            error, http_status = str(exc), exc.http_status
-        except Exception as exc:  # noqa: BLE001 (connection refused, DNS, TLS...: all are a failed attempt)
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        latency = time.perf_counter() - t0
         self.in_flight[out.endpoint] -= 1
         attempts_total.labels(out.channel, "failed" if error else "delivered").inc()
         latency_seconds.labels(out.channel).observe(latency)
@@ -256,7 +299,10 @@ class DeliveryWorker:
                 except Exception:
                     log.exception("recording the results of %d deliveries failed", len(results))
                     await asyncio.sleep(0.2 * 2**attempt)
-            self.wake()  # slots are free again
+            # Refill an endpoint's queue once it is half empty (one claim for many sends, not one per result).
+            if any(self.in_flight[r.out.endpoint] <= self.limit(r.out.endpoint) * self.settings.delivery_queue_per_slot // 2
+                   for r in results):
+                self.wake()
 
     async def record(self, results: list[Result]) -> None:
         """Logs each attempt and applies its outcome to the delivery, its notification and its subscription."""

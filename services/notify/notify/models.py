@@ -12,7 +12,7 @@ from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
 from pydantic import BaseModel, ConfigDict, HttpUrl
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 Channel = Literal["inbox", "sms", "email", "webhook"]
@@ -35,6 +35,9 @@ class CaseContact(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=16)
     urgent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     deadline_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # case.reported has arrived: from then on a missing reporter_id means the report has no reporter to tell
+    # (an anonymous call, another system), not that notify has yet to learn it.
+    reported: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 @dataclass(slots=True)
@@ -53,6 +56,7 @@ class CaseFacts:
     category: str | None = None
     urgent: bool = False
     deadline_at: datetime | None = None
+    reported: bool = False
 
 
 CASE_FACTS = tuple(CaseFacts.__dataclass_fields__)
@@ -104,7 +108,10 @@ class Delivery(SQLModel, table=True):
     """
 
     __tablename__ = "delivery"
-    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+    # Only pending rows are indexed for the claim (per endpoint, by due time): the index stays
+    # as small as the queue, however long the delivery log grows.
+    __table_args__ = (Index("ix_delivery_pending", "endpoint", "next_attempt_at",
+                            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),)
 
     notification_id: uuid.UUID = Field(primary_key=True)
     channel: str = Field(max_length=16)

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from onegrid_contracts import Envelope, Event
-from onegrid_contracts.events import EVENT_TYPES, Actor, NotificationRecorded
+from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationRecorded
 from onegrid_runtime.db import utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -194,7 +194,11 @@ def learn_case(contact: CaseFacts, event: Event) -> set[str]:
     deadline = getattr(event, "deadline_at", None) or getattr(event, "new_deadline_at", None)
     if isinstance(deadline, datetime):
         contact.deadline_at = deadline
-    return {name for name, old in before.items() if old is None and getattr(contact, name) is not None}
+    learnt = {name for name, old in before.items() if old is None and getattr(contact, name) is not None}
+    if event.type == CaseReported.type and not contact.reported:
+        contact.reported = True
+        learnt.add("reporter_id")  # known now, also when it is "none": events waiting for it can go ahead
+    return learnt
 
 
 def learn_reporter(batch: Batch, event: Event, contact: CaseFacts) -> None:

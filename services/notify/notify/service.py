@@ -79,6 +79,8 @@ def missing_for(rule: Rule, contact: Case, rules: Rules, data: dict[str, Any]) -
     need = NEEDS.get(rule.to)
     if rule.to == "mediator" and contact.mediator:
         return set()
+    if need == "reporter_id" and contact.reported:
+        return set()  # the report has arrived: a case without a reporter_id has nobody to tell
     if need and getattr(contact, need) is None:
         return {need}
     if rule.to == "supervisors" and "department_head" in rules.supervisors(data) and contact.department is None:

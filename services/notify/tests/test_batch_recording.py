@@ -146,3 +146,29 @@ async def test_a_batch_of_mixed_types_and_a_repeated_case_has_the_full_effect_of
     single_subscription = next(n[2] for n in single["notes"] if n[3] == "webhook").split(":", 1)[1]
     single = json.loads(json.dumps(single, default=str).replace(single_subscription, "SUB"))
     assert same(batched) == single
+
+
+async def test_a_report_without_a_reporter_leaves_nothing_waiting(make_database):
+    """case.reported tells notify whether the case has a reporter: a report with none (an anonymous call, another
+    system) must not keep its events waiting for a reporter who never comes. A dispatch that arrives before the
+    report waits only until the report says so."""
+    early, plain = uuid.uuid4(), uuid.uuid4()
+    events = [dispatched(early, "D11"), reported(early, None, "G001"), reported(plain, None, "G002"),
+              dispatched(plain, "D11")]
+    envelopes = [from_kafka(*to_kafka(e, source=f"/onegrid/YYB/{e.producer}")) for e in events]
+    db, settings, _ = await notify_database(make_database)
+    try:
+        assert await apply_event(db, handlers, envelopes[0], settings)
+        waiting = await effects(db)
+        assert waiting["deferred"] == [(envelopes[0].id,)]  # the report may still name a reporter
+        for envelope in envelopes[1:]:
+            assert await apply_event(db, handlers, envelope, settings)
+        done = await effects(db)
+    finally:
+        await db.dispose()
+    assert done["deferred"] == []
+    recipients = {(n[0], n[2], n[3]) for n in done["notes"]}
+    assert recipients == {
+        (envelopes[0].id, "department:D11", "inbox"), (envelopes[0].id, "department:D11", "email"),
+        (envelopes[1].id, "grid:G001", "inbox"), (envelopes[2].id, "grid:G002", "inbox"),
+        (envelopes[3].id, "department:D11", "inbox"), (envelopes[3].id, "department:D11", "email")}

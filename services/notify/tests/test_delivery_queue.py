@@ -1,0 +1,115 @@
+"""One claim feeds many sends: the worker claims up to ``delivery_queue_per_slot`` deliveries per concurrent send
+of an endpoint, never sends more than the endpoint's concurrency at once, leases each claimed row for its
+worst-case wait, and on shutdown hands back what it claimed but never began to send."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from notify.delivery import DeliveryWorker
+from notify.handlers import handlers
+from onegrid_contracts import from_kafka, to_kafka
+from onegrid_devstack.stack import free_port
+from onegrid_runtime.consumer import apply_events
+from sqlalchemy import text
+
+# The event builders and the seeded database of the batch-recording tests (pytest's importlib mode does not
+# make test modules importable by name).
+_spec = importlib.util.spec_from_file_location("notify_batch_recording", Path(__file__).with_name("test_batch_recording.py"))
+_batch = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(_batch)  # type: ignore[union-attr]
+dispatched, notify_database = _batch.dispatched, _batch.notify_database
+
+
+class SlowMailBox:
+    """Accepts mail after ``delay`` seconds and remembers how many sessions were sending at once."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay, self.sending, self.most, self.received = delay, 0, 0, 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sending += 1
+        self.most = max(self.most, self.sending)
+        await asyncio.sleep(self.delay)
+        self.sending -= 1
+        self.received += 1
+        return "250 Message accepted for delivery"
+
+
+async def queue_of(db, n: int, settings) -> None:
+    events = [dispatched(uuid.uuid4(), "D11") for _ in range(n)]  # D11 has an e-mail address: one e-mail each
+    await apply_events(db, handlers, [from_kafka(*to_kafka(e, source="/onegrid/YYB/dispatch")) for e in events], settings)
+
+
+async def rows(db, sql: str):
+    async with db.transaction() as session:
+        return (await (await session.connection()).execute(text(sql))).all()
+
+
+async def test_one_claim_feeds_many_sends_within_the_endpoints_concurrency(make_database):
+    db, settings, _ = await notify_database(make_database)
+    box = SlowMailBox(delay=0.01)
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = settings.model_copy(update={"smtp_port": controller.port, "smtp_concurrency": 2,
+                                           "delivery_queue_per_slot": 8, "delivery_coalesce_seconds": 0.0})
+    worker = DeliveryWorker(db, settings)
+    claims: list[int] = []
+    claim = worker.claim
+
+    async def counted_claim():
+        out = await claim()
+        if out:
+            claims.append(len(out))
+        return out
+
+    worker.claim = counted_claim  # type: ignore[method-assign]
+    try:
+        await queue_of(db, 60, settings)
+        task = asyncio.create_task(worker.run())
+        for _ in range(300):
+            if (await rows(db, "select count(*) from delivery where status = 'delivered'"))[0][0] == 60:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert box.received == 60
+        assert box.most == 2  # the endpoint's concurrency, however many are queued
+        assert max(claims) == 16 and len(claims) <= 8  # 2 slots x 8 queued per slot: a handful of claims for 60
+    finally:
+        controller.stop()
+        await db.dispose()
+
+
+async def test_leases_cover_the_wait_in_the_queue_and_shutdown_hands_back_what_was_never_sent(make_database):
+    db, settings, _ = await notify_database(make_database)
+    box = SlowMailBox(delay=0.5)
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = settings.model_copy(update={"smtp_port": controller.port, "smtp_concurrency": 2, "smtp_timeout_seconds": 5,
+                                           "delivery_queue_per_slot": 3, "lease_margin_seconds": 1,
+                                           "delivery_coalesce_seconds": 0.0})
+    worker = DeliveryWorker(db, settings)
+    try:
+        await queue_of(db, 6, settings)
+        before = datetime.now(UTC)
+        task = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.3)  # claimed all six; two are being sent, four wait for a slot
+        leases = sorted(r[0] for r in await rows(db, "select next_attempt_at from delivery"))
+        # Two rows per wait: 5 s x 1, 2, 3 sends ahead per slot, plus the margin.
+        for i, lease in enumerate(leases):
+            assert timedelta(seconds=5 * (i // 2 + 1) + 1) <= lease - before < timedelta(seconds=5 * (i // 2 + 1) + 2)
+        task.cancel()  # stop while four are still queued
+        await asyncio.gather(task, return_exceptions=True)
+        states = await rows(db, "select status, attempts, next_attempt_at <= now() from delivery")
+        assert sorted((s, a, due) for s, a, due in states) == [
+            ("delivered", 1, False), ("delivered", 1, False),  # the two sent finished during the drain
+            ("pending", 0, True), ("pending", 0, True), ("pending", 0, True), ("pending", 0, True)]
+    finally:
+        controller.stop()
+        await db.dispose()
