@@ -175,7 +175,7 @@ class Observer:
                             self.reported.setdefault(case, now)
                         elif kind == "onegrid.case.dispatched":
                             self.dispatched.setdefault(case, now)
-                        elif kind == "onegrid.notification.recorded" and b'"source_event_type":"onegrid.case.dispatched"' in r.value.replace(b" ", b""):
+                        elif kind == "onegrid.notifications.recorded" and b'"source_event_type":"onegrid.case.dispatched"' in r.value.replace(b" ", b""):
                             self.notified.setdefault(case, now)
         finally:
             await consumer.stop()

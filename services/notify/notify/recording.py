@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from onegrid_contracts import Envelope, Event
-from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationRecorded
+from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationsRecorded, RecordedMessage
 from onegrid_runtime.db import utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -270,13 +270,14 @@ def plan_event(batch: Batch, event: Event, envelope: Envelope, facts: CaseFacts)
 
 def write_items(session: AsyncSession, batch: Batch, directory: dict[str, dict[str, Any]]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Renders the planned messages in order; returns the notification and delivery rows, and emits
-    ``notification.recorded`` for each one recorded (not for those skipped)."""
+    """Renders the planned messages in order; returns the notification and delivery rows, and emits one
+    ``notifications.recorded`` per source event listing the messages recorded (not those skipped)."""
     s = batch.settings
     now = utcnow()
     quiet_end = quiet_until(now, s.timezone, s.sms_quiet_hours)
     notes: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
+    recorded: dict[str, tuple[Event, Envelope, list[RecordedMessage]]] = {}  # by source event, in order
 
     def add(event: Event, envelope: Envelope, note: dict[str, Any], target: str | None, endpoint: str | None) -> None:
         notes.append(note)
@@ -287,10 +288,8 @@ def write_items(session: AsyncSession, batch: Batch, directory: dict[str, dict[s
             deliveries.append({"notification_id": note["id"], "channel": note["channel"], "endpoint": endpoint,
                                "target": target, "urgent": note["urgent"], "status": "pending", "attempts": 0,
                                "next_attempt_at": due, "created_at": now, "updated_at": now})
-        emit(session, NotificationRecorded(
-            case_id=event.case_id, jurisdiction=event.jurisdiction, actor=Actor(role="system", id="notify"),
-            notification_id=note["id"], source_event_id=envelope.id, source_event_type=event.type,
-            recipient=note["recipient"], channel=note["channel"]))  # type: ignore[arg-type]
+        recorded.setdefault(envelope.id, (event, envelope, []))[2].append(RecordedMessage(
+            notification_id=note["id"], recipient=note["recipient"], channel=note["channel"]))
 
     for item in batch.items:
         if isinstance(item, Webhook):
@@ -316,6 +315,10 @@ def write_items(session: AsyncSession, batch: Batch, directory: dict[str, dict[s
                 note["status"] = "skipped"
                 note["last_error"] = f"no {'phone number' if channel == 'sms' else 'e-mail address'} on file"
             add(event, item.envelope, note, target, channel if channel != "inbox" else None)
+    for event, envelope, messages in recorded.values():
+        emit(session, NotificationsRecorded(
+            case_id=event.case_id, jurisdiction=event.jurisdiction, actor=Actor(role="system", id="notify"),
+            source_event_id=envelope.id, source_event_type=event.type, messages=messages))
     return notes, deliveries
 
 

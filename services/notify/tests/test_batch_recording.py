@@ -70,11 +70,15 @@ async def effects(db: Database) -> dict:
         deferred = (await rows("select event_id from deferred_event")).all()
         outbox = [json.loads(p) for (p,) in (await rows("select payload from outbox order by seq")).all()]
     recorded: dict[str, list[tuple[str, str, str]]] = {}
+    announced: dict[str, list[str]] = {}  # the source events announced, per case, in order
     for event in outbox:
         data = event.get("data", event)
-        recorded.setdefault(data["case_id"], []).append((data["source_event_id"], data["recipient"], data["channel"]))
+        announced.setdefault(data["case_id"], []).append(data["source_event_id"])
+        recorded.setdefault(data["case_id"], []).extend(
+            (data["source_event_id"], m["recipient"], m["channel"]) for m in data["messages"])
     return {"notes": sorted(map(tuple, notes), key=str), "deliveries": sorted(map(tuple, deliveries), key=str),
-            "contacts": sorted(map(tuple, contacts), key=str), "deferred": deferred, "recorded": recorded}
+            "contacts": sorted(map(tuple, contacts), key=str), "deferred": deferred, "recorded": recorded,
+            "announced": announced}
 
 
 async def test_a_batch_of_mixed_types_and_a_repeated_case_has_the_full_effect_of_one_event_at_a_time(make_database):
@@ -128,7 +132,9 @@ async def test_a_batch_of_mixed_types_and_a_repeated_case_has_the_full_effect_of
     contacts = {row[0]: row for row in batched["contacts"]}
     assert contacts[b][2:5] == ("r-b", "G002", "D05") and contacts[a][4] == "D11" and contacts[c][5] is True
     assert batched["deferred"] == []  # a's dispatch no longer waits
-    # notification.recorded, in order per case (skipped messages are not announced).
+    # notifications.recorded, one per source event, in order per case (skipped messages are not announced).
+    assert batched["announced"] == {str(a): [ids[0], ids[1]], str(b): [ids[2], ids[4], ids[5]],
+                                    str(c): [ids[3]]}
     assert batched["recorded"][str(a)] == [
         (ids[0], "department:D11", "inbox"), (ids[0], "department:D11", "email"),
         (ids[0], "resident:r-a", "inbox"), (ids[0], "resident:r-a", "sms"),
@@ -139,7 +145,11 @@ async def test_a_batch_of_mixed_types_and_a_repeated_case_has_the_full_effect_of
         (ids[5], f"webhook:{subscription}", "webhook"), (ids[5], "department:D05", "inbox"),
         (ids[5], "resident:r-b", "inbox")]
 
-    # One event per transaction gives exactly the same rows and events (the webhook id differs per database).
+    # One event per transaction gives exactly the same rows and messages announced (the webhook id differs per
+    # database); only a deferred event's late recipients come in an announcement of their own.
+    assert single["announced"][str(a)] == [ids[0], ids[0], ids[1]]
+    batched.pop("announced"), single.pop("announced")
+
     def same(value):
         return json.loads(json.dumps(value, default=str).replace(str(subscription), "SUB"))
 
