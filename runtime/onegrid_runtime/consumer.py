@@ -2,7 +2,10 @@
 
 Each fetch (every partition's records) is applied in one transaction: record the event ids in
 the inbox (those seen before are skipped), run the handlers, commit; offsets are committed to Kafka
-only after the database commit. If the batch fails, its events are applied one per transaction. A
+only after the database commit, at most every ``offset_commit_seconds`` (and when the consumer idles,
+stops or its partitions are revoked): a commit per fetch cost a broker round trip per small batch, and
+what a crash makes the consumer fetch again the inbox skips. If the batch fails, its events are applied
+one per transaction. A
 message that is not a valid event, or whose handler keeps failing, goes to the service's
 dead-letter topic with the error, and the loop continues.
 """
@@ -11,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
+from aiokafka.errors import CommitFailedError, IllegalStateError
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from onegrid_contracts import Envelope, Event, from_kafka
 from onegrid_contracts.envelope import InvalidEnvelope
 from prometheus_client import Counter
@@ -140,6 +145,40 @@ async def apply_event(db: Database, handlers: Handlers, envelope: Envelope, sett
     return await apply_events(db, handlers, [envelope], settings) == 1
 
 
+class ProcessedOffsets(ConsumerRebalanceListener):
+    """The offsets applied to the database and not yet committed to Kafka; committed before partitions are
+    revoked, so the next owner starts where this consumer stopped."""
+
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self.consumer = consumer
+        self.pending: dict[TopicPartition, OffsetAndMetadata] = {}
+        self.committed_at = time.monotonic()
+
+    def processed(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        self.pending.update({tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()})
+
+    def due(self, interval: float) -> bool:
+        return time.monotonic() - self.committed_at >= interval
+
+    async def commit(self) -> None:
+        assigned = self.consumer.assignment()
+        offsets = {tp: offset for tp, offset in self.pending.items() if tp in assigned}
+        self.pending, self.committed_at = {}, time.monotonic()
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group rebalanced meanwhile: the new owner fetches these again and the inbox skips them.
+            log.info("offsets not committed after a rebalance (%r); they will be skipped as duplicates", exc)
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self.commit()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        pass
+
+
 class EventConsumer:
     def __init__(self, db: Database, settings: ServiceSettings, handlers: Handlers) -> None:
         self.db = db
@@ -167,7 +206,6 @@ class EventConsumer:
     async def _consume(self) -> None:
         await ensure_topics(self.settings, [*self.topics, self.settings.dead_letter_topic])
         consumer = AIOKafkaConsumer(
-            *self.topics,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=self.settings.consumer_group,
             client_id=f"{self.settings.service_name}-consumer",
@@ -184,20 +222,29 @@ class EventConsumer:
             client_id=f"{self.settings.service_name}-dlq",
             enable_idempotence=True,
         )
+        offsets = ProcessedOffsets(consumer)
+        consumer.subscribe(self.topics, listener=offsets)
         await bounded(consumer.start(), 30)
         try:
             await bounded(producer.start(), 30)
             self.running = True
+            interval = self.settings.offset_commit_seconds
             while True:
-                batches = await consumer.getmany(timeout_ms=1000, max_records=500)
-                if not batches:
-                    continue
-                # Everything fetched, from every partition, in one transaction: each partition's records
-                # stay in order (a case's events share a partition), and a fetch costs one commit.
-                await self._process_batch([r for records in batches.values() for r in records], producer)
-                await consumer.commit({tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()})
+                batches = await consumer.getmany(timeout_ms=int(interval * 1000) if offsets.pending else 1000,
+                                                 max_records=500)
+                if batches:
+                    # Everything fetched, from every partition, in one transaction: each partition's records
+                    # stay in order (a case's events share a partition), and a fetch costs one commit.
+                    await self._process_batch([r for records in batches.values() for r in records], producer)
+                    offsets.processed(batches)
+                if offsets.pending and (not batches or offsets.due(interval)):
+                    await offsets.commit()
         finally:
             self.running = False
+            try:
+                await bounded(offsets.commit(), 5)  # what was applied is not fetched again by the next owner
+            except Exception as exc:
+                log.debug("final offset commit failed: %r", exc)
             for client in (consumer, producer):
                 try:
                     await bounded(client.stop(), 10)

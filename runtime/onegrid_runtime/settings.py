@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     # How long shutdown waits for the background loops (relay, consumer, timers) after cancelling them.
     shutdown_grace_seconds: float = 15.0
     consumer_max_attempts: int = 3
+    # Kafka offsets are committed at most this often (and when the consumer idles, stops or loses partitions),
+    # not after every fetch: after a crash at most this much is fetched again, and the inbox skips it.
+    offset_commit_seconds: float = 0.5
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "ServiceSettings":

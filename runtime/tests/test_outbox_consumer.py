@@ -255,3 +255,92 @@ async def test_consumer_redelivery_and_poison_messages(make_database, kafka_boot
     assert errors == ["RuntimeError", "invalid event", "invalid event"]
     assert all(dict(r.headers)["onegrid_original_topic"].decode() == topic for r in dead)
     await db.dispose()
+
+
+async def _committed(bootstrap: str, group: str) -> int:
+    """Sum of the group's committed offsets over its partitions."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return sum(max(meta.offset, 0) for meta in (await admin.list_consumer_group_offsets(group)).values())
+    finally:
+        await admin.close()
+
+
+async def test_offsets_are_committed_when_idle_before_a_rebalance_and_on_stop_not_per_fetch(
+        make_database, kafka_bootstrap, topic_prefix):
+    url = make_database("rt")
+    db, other_db = await _database(url), Database(url)
+    topic = f"{topic_prefix}.dispatch.v1"
+
+    async def produce(n: int) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        await producer.start()
+        for _ in range(n):
+            key, value, headers = to_kafka(_event(), source="/test")
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+        await producer.stop()
+
+    async def effects_reach(n: int) -> None:
+        deadline = time.monotonic() + 30
+        while await _count(db, RuntimeEffect) < n:
+            assert time.monotonic() < deadline, f"fewer than {n} effects applied"
+            await asyncio.sleep(0.1)
+
+    # Commits by time effectively never: only idling, a rebalance or stopping commit.
+    slow = _settings(url, kafka_bootstrap, topic_prefix, service_name="rtoffsets", offset_commit_seconds=3600)
+    from onegrid_runtime.topics import ensure_topics
+
+    await ensure_topics(slow, [topic])
+    await produce(20)
+    first = asyncio.create_task(EventConsumer(db, slow, _effect_handlers()).run())
+    second = None
+    try:
+        await effects_reach(20)
+        assert await _committed(kafka_bootstrap, slow.consumer_group) == 0  # applied, not yet committed
+
+        # A second member joins: the first commits what it applied before its partitions are revoked.
+        second = asyncio.create_task(EventConsumer(other_db, slow, _effect_handlers()).run())
+        deadline = time.monotonic() + 30
+        while await _committed(kafka_bootstrap, slow.consumer_group) < 20:
+            assert time.monotonic() < deadline, "offsets were not committed before the rebalance"
+            await asyncio.sleep(0.2)
+
+        await produce(10)
+        await effects_reach(30)
+    finally:
+        for task in (first, second):
+            if task is not None:
+                task.cancel()
+        await asyncio.gather(*(t for t in (first, second) if t is not None), return_exceptions=True)
+    assert await _committed(kafka_bootstrap, slow.consumer_group) == 30  # committed on stop
+    assert await _count(db, RuntimeEffect) == 30 and await _count(db, InboxEntry) == 30
+    await db.dispose()
+    await other_db.dispose()
+
+
+async def test_an_idle_consumer_commits_within_the_interval(make_database, kafka_bootstrap, topic_prefix):
+    url = make_database("rt")
+    db = await _database(url)
+    settings = _settings(url, kafka_bootstrap, topic_prefix, service_name="rtidle", offset_commit_seconds=0.3)
+    from onegrid_runtime.topics import ensure_topics
+
+    await ensure_topics(settings, [settings.topic("dispatch")])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    for _ in range(5):
+        key, value, headers = to_kafka(_event(), source="/test")
+        await producer.send_and_wait(settings.topic("dispatch"), value, key=key, headers=headers)
+    await producer.stop()
+    task = asyncio.create_task(EventConsumer(db, settings, _effect_handlers()).run())
+    try:
+        deadline = time.monotonic() + 30
+        while await _committed(kafka_bootstrap, settings.consumer_group) < 5:
+            assert time.monotonic() < deadline, "an idle consumer did not commit what it applied"
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    await db.dispose()
