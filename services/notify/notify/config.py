@@ -20,7 +20,8 @@ class NotifySettings(ServiceSettings):
     # The delivery worker (durable queue in the `delivery` table).
     delivery_enabled: bool = True
     delivery_poll_seconds: float = 0.5
-    # After a wake-up, wait this long before claiming, so one claim takes what several commits queued.
+    # After a wake-up, wait this long before claiming (one claim takes what several commits queued), and before
+    # recording finished sends (one transaction records what several sends returned).
     delivery_coalesce_seconds: float = 0.05
     delivery_batch: int = 200
     delivery_queue_per_slot: int = Field(

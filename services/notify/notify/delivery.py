@@ -288,7 +288,9 @@ class DeliveryWorker:
     async def _record_results(self) -> None:
         """Records the results of sends that finished, together in one transaction, until none are left."""
         while self._results:
-            await asyncio.sleep(0)  # sends finishing at the same moment join this transaction
+            # Sends finishing within the coalescing window join this transaction (one per window, not one per
+            # few results; a crash in the window resends those messages, with the same ids, as it always could).
+            await asyncio.sleep(self.settings.delivery_coalesce_seconds)
             results, self._results = self._results, []
             for attempt in range(5):  # the results must be recorded; the database may hiccup
                 try:
