@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -14,7 +15,7 @@ from pathlib import Path
 import yaml
 from onegrid_contracts.catalog import Catalog
 from rapidfuzz import fuzz
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from intake.models import Report
@@ -76,7 +77,12 @@ def normalise(text: str) -> str:
 
 def text_similarity(a: str, b: str) -> float:
     """0..1, character based (works for Chinese without word breaks and for English alike)."""
-    return fuzz.ratio(normalise(a), normalise(b)) / 100.0
+    return similarity_to(normalise(a), b)
+
+
+def similarity_to(normalised: str, b: str) -> float:
+    """``text_similarity`` for a text normalised once and compared with many."""
+    return fuzz.ratio(normalised, normalise(b)) / 100.0
 
 
 @dataclass(frozen=True)
@@ -88,28 +94,33 @@ class DuplicateMatch:
 async def find_primary(
     *, session: AsyncSession, report: Report, rules: DuplicateRules, catalog: Catalog, now: datetime
 ) -> DuplicateMatch | None:
-    """The open case ``report`` duplicates, if any (the closest, then the earliest)."""
+    """The open case ``report`` duplicates, if any (the closest, then the earliest). Candidates are read as
+    plain rows of the few columns compared (a busy grid has hundreds of open cases: building them as ORM
+    objects cost more than everything else a report does); only the chosen one is loaded as a ``Report``."""
     rule = rules.rule_for(report.category)
     category = catalog.categories.get(report.category or "")
     if not rule.enabled or (category is not None and category.mediation):
         return None  # disputes are between parties: mediation joins them, not intake
     since = now - timedelta(hours=rule.window_hours)
-    query = select(Report).where(
-        Report.jurisdiction == report.jurisdiction, col(Report.primary_case_id).is_(None),
-        col(Report.case_number).is_not(None), col(Report.status).in_(OPEN_STATUSES), Report.reported_at >= since,
+    table = Report.__table__  # type: ignore[attr-defined]
+    c = table.c
+    query = select(c.id, c.lat, c.lon, c.grid, c.category, c.description, c.reported_at).where(
+        c.jurisdiction == report.jurisdiction, c.primary_case_id.is_(None), c.case_number.is_not(None),
+        c.status.in_(OPEN_STATUSES), c.reported_at >= since,
     )
     if report.lat is not None and report.lon is not None:
         dlat = rule.radius_m / 111_320.0
         dlon = dlat / max(0.01, math.cos(math.radians(report.lat)))
         query = query.where(
-            ((col(Report.lat).between(report.lat - dlat, report.lat + dlat))
-             & (col(Report.lon).between(report.lon - dlon, report.lon + dlon)))
-            | (col(Report.lat).is_(None) & (Report.grid == report.grid))
+            (c.lat.between(report.lat - dlat, report.lat + dlat) & c.lon.between(report.lon - dlon, report.lon + dlon))
+            | (c.lat.is_(None) & (c.grid == report.grid))
         )
     else:
-        query = query.where(Report.grid == report.grid)
-    best: tuple[float, datetime, DuplicateMatch] | None = None
-    for candidate in (await session.exec(query.order_by(Report.reported_at).limit(500))).all():
+        query = query.where(c.grid == report.grid)
+    best: tuple[float, datetime, uuid.UUID, str] | None = None
+    mine = normalise(report.description)
+    conn = await session.connection()
+    for candidate in (await conn.execute(query.order_by(c.reported_at).limit(500))).all():
         if candidate.id == report.id:
             continue
         if report.lat is not None and candidate.lat is not None:
@@ -121,6 +132,11 @@ async def find_primary(
             if candidate.grid != report.grid:
                 continue
             distance, where = rule.radius_m, f"in the same grid {report.grid}"
+        if best is not None:
+            if report.lat is None:
+                break  # without a location every candidate is as near: the earliest match (reported_at order) wins
+            if (distance, candidate.reported_at) >= (best[0], best[1]):
+                continue  # cannot beat the match found already: skip the text comparison
         why: str | None = None
         if report.category and candidate.category:
             other = rules.rule_for(candidate.category)
@@ -129,13 +145,14 @@ async def find_primary(
             elif candidate.category in rule.related or report.category in other.related:
                 why = f"related categories {report.category}/{candidate.category}"
         if why is None:
-            similarity = text_similarity(report.description, candidate.description)
+            similarity = similarity_to(mine, candidate.description)
             if similarity >= rule.text_similarity:
                 why = f"descriptions {similarity:.0%} alike"
         if why is None:
             continue
         hours = (now - candidate.reported_at).total_seconds() / 3600
-        match = DuplicateMatch(candidate, f"{why}, {where}, reported {hours:.1f} h earlier")
-        if best is None or (distance, candidate.reported_at) < (best[0], best[1]):
-            best = (distance, candidate.reported_at, match)
-    return best[2] if best else None
+        best = (distance, candidate.reported_at, candidate.id, f"{why}, {where}, reported {hours:.1f} h earlier")
+    if best is None:
+        return None
+    primary = (await session.exec(select(Report).where(Report.id == best[2]))).one()
+    return DuplicateMatch(primary, best[3])

@@ -138,3 +138,21 @@ def test_rules_are_data_with_defaults_and_overrides(tmp_path):
         load_rules(str(bad))
     assert text_similarity("路口井盖没了很危险", "路口井盖没了, 很危险!") > 0.95
     assert text_similarity("路口井盖没了很危险", "垃圾三天没人拉") < 0.3
+
+
+async def test_of_several_open_cases_that_match_the_nearest_wins_and_without_a_location_the_earliest(intake):
+    # C06 (a loose signboard) links within 50 m.
+    near_a = await _report(intake, "r-a", description="招牌松动", category="C06")
+    near_b = await _report(intake, "r-b", description="招牌松动", category="C06", location=_at(north_m=80))
+    assert near_b["duplicate_of"] is None  # beyond the radius of a
+    between = await _report(intake, "r-c", description="招牌快掉了", category="C06", location=_at(north_m=45))
+    assert between["duplicate_of"] == near_b["case_id"]  # 35 m from b, 45 m from a: the nearer, though a is earlier
+
+    grid = near_a["grid"]
+    first = await _report(intake, "r-d", description="井盖缺失", category="C02", location=None, grid=grid)
+    second = await _report(intake, "r-e", description="井盖没了", category="C02", location=None, grid=grid)
+    assert second["duplicate_of"] == first["case_id"]
+    unlinked = await intake.post(f"/v1/reports/{second['report_id']}/unlink", headers=token("grid_member", grid=grid))
+    assert unlinked.status_code == 202, unlinked.text  # now two open grid-only cases of one category
+    third = await _report(intake, "r-f", description="井盖丢了", category="C02", location=None, grid=grid)
+    assert third["duplicate_of"] == first["case_id"]  # equally near: the earliest
