@@ -106,8 +106,13 @@ class DeliveryWorker:
         self.tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._results: list[Result] = []
-        self._unsent: list[Outgoing] = []
+        self._unsent: list[Outgoing] = []  # claimed, never sent: handed back (due again at once)
         self._closing = False
+        self.paused: set[str] = set()  # webhook endpoints of paused subscriptions, as last seen
+        # Failed attempts in a row per webhook endpoint as this worker knows them (the database's count at its
+        # claim, then its own results): a subscription reaching the pause threshold is not attempted again by
+        # this worker even before the results that paused it are recorded (failures can be instant).
+        self.failures: dict[str, int] = {}
         self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -178,8 +183,9 @@ class DeliveryWorker:
             log.warning("handing back %d unsent deliveries failed: %r", len(unsent), exc)
 
     async def claim(self) -> list[Outgoing]:
-        """Claims due deliveries, per endpoint no more than its free slots (FOR UPDATE SKIP LOCKED); reads their
-        messages and subscriptions in one query each and pushes their leases in one statement."""
+        """Claims due deliveries, per endpoint up to ``delivery_queue_per_slot`` per slot less those it holds
+        (FOR UPDATE SKIP LOCKED); reads their messages and subscriptions in one query each and pushes their
+        leases in one statement."""
         now = utcnow()
         async with self.db.transaction() as session:
             conn = await session.connection()
@@ -191,6 +197,8 @@ class DeliveryWorker:
                 return []
             paused = {f"webhook:{i}" for i in (await conn.execute(
                 select(SUBSCRIPTIONS.c.id).where(SUBSCRIPTIONS.c.status == "paused"))).scalars()}
+            threshold = self.settings.webhook_pause_after_failures
+            self.paused = paused | {e for e in self.paused if self.in_flight[e] and self.failures.get(e, 0) >= threshold}
             quiet_end = quiet_until(now, self.settings.timezone, self.settings.sms_quiet_hours)
             budget = self.settings.delivery_batch
             claimed: list[dict[str, Any]] = []
@@ -223,6 +231,10 @@ class DeliveryWorker:
             hooks = {_subscription_id(c["endpoint"]) for c in claimed if c["endpoint"].startswith("webhook:")}
             subs = {sub.id: sub for sub in (await session.exec(
                 select(Subscription).where(col(Subscription.id).in_(hooks)))).all()} if hooks else {}
+            for sub in subs.values():
+                endpoint = f"webhook:{sub.id}"
+                if not self.in_flight[endpoint]:  # nothing of ours outstanding: the database knows best
+                    self.failures[endpoint] = sub.consecutive_failures
             out: list[Outgoing] = []
             for c in claimed:
                 note = notes.get(c["notification_id"])
@@ -254,10 +266,13 @@ class DeliveryWorker:
             except asyncio.CancelledError:
                 self._unsent.append(out)  # stopped while queued: handed back on shutdown, not left to its lease
                 raise
-            if self._closing:  # shutting down: sends in flight finish, queued ones are handed back
+            if self._closing or out.endpoint in self.paused:
+                # Shutting down (sends in flight finish, queued ones are handed back), or the subscription was
+                # paused after this delivery was claimed: no attempt, the row is due again as it was.
                 slot.release()
                 self._unsent.append(out)
                 self.in_flight[out.endpoint] -= 1
+                self._start_recorder()
                 return
             try:
                 started, t0 = utcnow(), time.perf_counter()
@@ -276,18 +291,32 @@ class DeliveryWorker:
             self.in_flight[out.endpoint] -= 1
             raise
         self.in_flight[out.endpoint] -= 1
+        if out.subscription is not None:
+            count = self.failures.get(out.endpoint, 0) + 1 if error else 0
+            self.failures[out.endpoint] = count
+            if count >= self.settings.webhook_pause_after_failures:
+                self.paused.add(out.endpoint)  # recorded as paused with this result; queued ones are handed back
         attempts_total.labels(out.channel, "failed" if error else "delivered").inc()
         latency_seconds.labels(out.channel).observe(latency)
         if error:
             log.warning("delivery %s to %s (%s) attempt %d failed: %s", out.notification_id, mask_contact(out.target),
                         out.channel, out.attempt, error)
         self._results.append(Result(out=out, started=started, latency=latency, error=error, http_status=http_status))
+        self._start_recorder()
+
+    def _start_recorder(self) -> None:
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_results(), name="record-deliveries")
 
     async def _record_results(self) -> None:
-        """Records the results of sends that finished, together in one transaction, until none are left."""
-        while self._results:
+        """Records the results of sends that finished, together in one transaction, until none are left; hands
+        back the deliveries that were not attempted."""
+        while self._results or (self._unsent and not self._closing):  # on shutdown drain() hands back
+            if self._unsent and not self._closing:
+                unsent, self._unsent = self._unsent, []
+                await self.hand_back(unsent)
+            if not self._results:
+                continue
             # Sends finishing within the coalescing window join this transaction (one per window, not one per
             # few results; a crash in the window resends those messages, with the same ids, as it always could).
             await asyncio.sleep(self.settings.delivery_coalesce_seconds)
@@ -364,6 +393,7 @@ class DeliveryWorker:
                     sub["consecutive_failures"] += 1
                     if sub["status"] == "active" and sub["consecutive_failures"] >= s.webhook_pause_after_failures:
                         sub["status"], sub["paused_at"] = "paused", now
+                        self.paused.add(row["endpoint"])
                         sub["pause_reason"] = (f"{sub['consecutive_failures']} failed deliveries in a row; "
                                                f"last: {error[:200]}")
                         log.error("webhook subscription %s paused: %s", sub["id"], sub["pause_reason"])

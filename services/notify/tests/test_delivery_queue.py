@@ -113,3 +113,31 @@ async def test_leases_cover_the_wait_in_the_queue_and_shutdown_hands_back_what_w
     finally:
         controller.stop()
         await db.dispose()
+
+
+async def test_deliveries_queued_for_a_subscription_that_gets_paused_are_not_attempted(make_database):
+    db, settings, subscription = await notify_database(make_database)  # its URL refuses connections
+    settings = settings.model_copy(update={"webhook_concurrency": 1, "delivery_queue_per_slot": 8,
+                                           "webhook_pause_after_failures": 2, "delivery_coalesce_seconds": 0.0})
+    worker = DeliveryWorker(db, settings)
+    try:
+        events = [dispatched(uuid.uuid4(), "D05") for _ in range(8)]  # the subscription wants D05's dispatches
+        await apply_events(db, handlers, [from_kafka(*to_kafka(e, source="/onegrid/YYB/dispatch")) for e in events],
+                           settings)
+        task = asyncio.create_task(worker.run())
+        for _ in range(100):
+            status = (await rows(db, f"select status from subscription where id = '{subscription}'"))[0][0]
+            if status == "paused" and not worker.in_flight[f"webhook:{subscription}"]:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # the hand-back commits
+        attempts = (await rows(db, "select count(*) from delivery_attempt"))[0][0]
+        untouched = (await rows(db, "select count(*) from delivery where channel = 'webhook' and status = 'pending' "
+                                    "and attempts = 0 and next_attempt_at <= now()"))[0][0]
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    finally:
+        await db.dispose()
+    assert status == "paused"
+    assert 2 <= attempts <= 3  # the pause, and at most the one already being sent when it was recorded
+    assert untouched == 8 - attempts  # the rest handed back unattempted, due again for when it is resumed
