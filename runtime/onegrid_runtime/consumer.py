@@ -5,9 +5,8 @@ the inbox (those seen before are skipped), run the handlers, commit; offsets are
 only after the database commit, at most every ``offset_commit_seconds`` (and when the consumer idles,
 stops or its partitions are revoked): a commit per fetch cost a broker round trip per small batch, and
 what a crash makes the consumer fetch again the inbox skips. If the batch fails, its events are applied
-one per transaction. A
-message that is not a valid event, or whose handler keeps failing, goes to the service's
-dead-letter topic with the error, and the loop continues.
+one per transaction. A message that is not a valid event, or whose handler keeps failing, goes to the
+service's dead-letter topic with the error, and the loop continues.
 """
 
 from __future__ import annotations

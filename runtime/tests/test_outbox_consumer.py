@@ -15,6 +15,7 @@ from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_
 from onegrid_runtime.db import Database
 from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, pending_count
 from onegrid_runtime.settings import ServiceSettings
+from onegrid_runtime.topics import ensure_topics
 from sqlmodel import Field, SQLModel, func, select
 
 
@@ -230,8 +231,6 @@ async def test_consumer_redelivery_and_poison_messages(make_database, kafka_boot
 
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
-    from onegrid_runtime.topics import ensure_topics
-
     await ensure_topics(settings, [topic, settings.dead_letter_topic])
     key = str(case_id).encode()
     for k, v, h in (duplicate, duplicate, (key, b"not json at all", []), failing, bad_data, sentinel):
@@ -269,19 +268,17 @@ async def _committed(bootstrap: str, group: str) -> int:
         await admin.close()
 
 
-async def test_offsets_are_committed_when_idle_before_a_rebalance_and_on_stop_not_per_fetch(
-        make_database, kafka_bootstrap, topic_prefix):
+async def _produce(producer: AIOKafkaProducer, topic: str, n: int) -> None:
+    for _ in range(n):
+        key, value, headers = to_kafka(_event(), source="/test")
+        await producer.send_and_wait(topic, value, key=key, headers=headers)
+
+
+async def test_offsets_are_committed_before_a_rebalance_and_on_stop_not_per_fetch(
+        make_database, kafka_bootstrap, topic_prefix, producer):
     url = make_database("rt")
     db, other_db = await _database(url), Database(url)
     topic = f"{topic_prefix}.dispatch.v1"
-
-    async def produce(n: int) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-        await producer.start()
-        for _ in range(n):
-            key, value, headers = to_kafka(_event(), source="/test")
-            await producer.send_and_wait(topic, value, key=key, headers=headers)
-        await producer.stop()
 
     async def effects_reach(n: int) -> None:
         deadline = time.monotonic() + 30
@@ -289,12 +286,10 @@ async def test_offsets_are_committed_when_idle_before_a_rebalance_and_on_stop_no
             assert time.monotonic() < deadline, f"fewer than {n} effects applied"
             await asyncio.sleep(0.1)
 
-    # Commits by time effectively never: only idling, a rebalance or stopping commit.
+    # Commits by time (or after idling that long) effectively never: only a rebalance or stopping commit.
     slow = _settings(url, kafka_bootstrap, topic_prefix, service_name="rtoffsets", offset_commit_seconds=3600)
-    from onegrid_runtime.topics import ensure_topics
-
     await ensure_topics(slow, [topic])
-    await produce(20)
+    await _produce(producer, topic, 20)
     first = asyncio.create_task(EventConsumer(db, slow, _effect_handlers()).run())
     second = None
     try:
@@ -308,7 +303,7 @@ async def test_offsets_are_committed_when_idle_before_a_rebalance_and_on_stop_no
             assert time.monotonic() < deadline, "offsets were not committed before the rebalance"
             await asyncio.sleep(0.2)
 
-        await produce(10)
+        await _produce(producer, topic, 10)
         await effects_reach(30)
     finally:
         for task in (first, second):
@@ -321,19 +316,12 @@ async def test_offsets_are_committed_when_idle_before_a_rebalance_and_on_stop_no
     await other_db.dispose()
 
 
-async def test_an_idle_consumer_commits_within_the_interval(make_database, kafka_bootstrap, topic_prefix):
+async def test_an_idle_consumer_commits_within_the_interval(make_database, kafka_bootstrap, topic_prefix, producer):
     url = make_database("rt")
     db = await _database(url)
     settings = _settings(url, kafka_bootstrap, topic_prefix, service_name="rtidle", offset_commit_seconds=0.3)
-    from onegrid_runtime.topics import ensure_topics
-
     await ensure_topics(settings, [settings.topic("dispatch")])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-    await producer.start()
-    for _ in range(5):
-        key, value, headers = to_kafka(_event(), source="/test")
-        await producer.send_and_wait(settings.topic("dispatch"), value, key=key, headers=headers)
-    await producer.stop()
+    await _produce(producer, settings.topic("dispatch"), 5)
     task = asyncio.create_task(EventConsumer(db, settings, _effect_handlers()).run())
     try:
         deadline = time.monotonic() + 30

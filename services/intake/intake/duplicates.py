@@ -7,10 +7,12 @@ import math
 import re
 import unicodedata
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from onegrid_contracts.catalog import Catalog
@@ -92,58 +94,58 @@ class DuplicateMatch:
 
 
 async def find_primary(
-    *, session: AsyncSession, report: Report, rules: DuplicateRules, catalog: Catalog, now: datetime
+    *, session: AsyncSession, report: Mapping[str, Any], rules: DuplicateRules, catalog: Catalog, now: datetime
 ) -> DuplicateMatch | None:
-    """The open case ``report`` duplicates, if any (the closest, then the earliest). Candidates are read as
-    plain rows of the few columns compared (a busy grid has hundreds of open cases: building them as ORM
-    objects cost more than everything else a report does); only the chosen one is loaded as a ``Report``."""
-    rule = rules.rule_for(report.category)
-    category = catalog.categories.get(report.category or "")
+    """The open case the new ``report`` (its row, not stored yet) duplicates, if any (the closest, then the
+    earliest). Candidates are read as plain rows of the few columns compared (a busy grid has hundreds of
+    open cases: building them as ORM objects cost more than everything else a report does); only the
+    chosen one is loaded as a ``Report``."""
+    category_code, lat, lon, grid = report["category"], report["lat"], report["lon"], report["grid"]
+    rule = rules.rule_for(category_code)
+    category = catalog.categories.get(category_code or "")
     if not rule.enabled or (category is not None and category.mediation):
         return None  # disputes are between parties: mediation joins them, not intake
     since = now - timedelta(hours=rule.window_hours)
     table = Report.__table__  # type: ignore[attr-defined]
     c = table.c
     query = select(c.id, c.lat, c.lon, c.grid, c.category, c.description, c.reported_at).where(
-        c.jurisdiction == report.jurisdiction, c.primary_case_id.is_(None), c.case_number.is_not(None),
+        c.jurisdiction == report["jurisdiction"], c.primary_case_id.is_(None), c.case_number.is_not(None),
         c.status.in_(OPEN_STATUSES), c.reported_at >= since,
     )
-    if report.lat is not None and report.lon is not None:
+    if lat is not None and lon is not None:
         dlat = rule.radius_m / 111_320.0
-        dlon = dlat / max(0.01, math.cos(math.radians(report.lat)))
+        dlon = dlat / max(0.01, math.cos(math.radians(lat)))
         query = query.where(
-            (c.lat.between(report.lat - dlat, report.lat + dlat) & c.lon.between(report.lon - dlon, report.lon + dlon))
-            | (c.lat.is_(None) & (c.grid == report.grid))
+            (c.lat.between(lat - dlat, lat + dlat) & c.lon.between(lon - dlon, lon + dlon))
+            | (c.lat.is_(None) & (c.grid == grid))
         )
     else:
-        query = query.where(c.grid == report.grid)
+        query = query.where(c.grid == grid)
     best: tuple[float, datetime, uuid.UUID, str] | None = None
-    mine = normalise(report.description)
+    mine = normalise(report["description"])
     conn = await session.connection()
     for candidate in (await conn.execute(query.order_by(c.reported_at).limit(500))).all():
-        if candidate.id == report.id:
-            continue
-        if report.lat is not None and candidate.lat is not None:
-            distance = distance_m(report.lat, report.lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
+        if lat is not None and candidate.lat is not None:
+            distance = distance_m(lat, lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
             if distance > rule.radius_m:
                 continue
             where = f"{distance:.0f} m away"
         else:
-            if candidate.grid != report.grid:
+            if candidate.grid != grid:
                 continue
-            distance, where = rule.radius_m, f"in the same grid {report.grid}"
+            distance, where = rule.radius_m, f"in the same grid {grid}"
         if best is not None:
-            if report.lat is None:
+            if lat is None:
                 break  # without a location every candidate is as near: the earliest match (reported_at order) wins
             if (distance, candidate.reported_at) >= (best[0], best[1]):
                 continue  # cannot beat the match found already: skip the text comparison
         why: str | None = None
-        if report.category and candidate.category:
+        if category_code and candidate.category:
             other = rules.rule_for(candidate.category)
-            if candidate.category == report.category:
-                why = f"same category {report.category}"
-            elif candidate.category in rule.related or report.category in other.related:
-                why = f"related categories {report.category}/{candidate.category}"
+            if candidate.category == category_code:
+                why = f"same category {category_code}"
+            elif candidate.category in rule.related or category_code in other.related:
+                why = f"related categories {category_code}/{candidate.category}"
         if why is None:
             similarity = similarity_to(mine, candidate.description)
             if similarity >= rule.text_similarity:

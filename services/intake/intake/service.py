@@ -105,9 +105,9 @@ async def create_report(
                        attachment_urls=[attachment_url.format(id=a.id) for a in attachments] +
                                        [str(u) for u in body.media_urls])
     if duplicate_rules is not None:
-        report = Report(**row)
-        match = await find_primary(session=session, report=report, rules=duplicate_rules, catalog=catalog, now=now)
+        match = await find_primary(session=session, report=row, rules=duplicate_rules, catalog=catalog, now=now)
         if match is not None:
+            report = Report(**row)
             try:
                 async with session.begin_nested():  # a savepoint: a conflict below leaves the request's transaction usable
                     session.add(report)
@@ -126,10 +126,9 @@ async def create_report(
     try:
         number = await writer.open(new_case)
     except IntegrityError:
-        if idempotency_key:  # the same key raced in from another request: answer as that one was answered
-            earlier = await _replay(session, reporter, idempotency_key, digest)
-            if earlier is not None:
-                return earlier, False
+        # The same key raced in from another request: answer as that one was answered.
+        if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, digest)):
+            return earlier, False
         raise
     return ReportAccepted(case_id=row["id"], case_number=number, grid=row["grid"], community=row["community"],
                           status="received", report_id=row["id"]), True

@@ -129,7 +129,7 @@ class Channels:
 
     async def _email(self, out: Outgoing) -> None:
         s = self.settings
-        # The classic MIMEText API: EmailMessage's header registry cost ~0.75 ms per message, this ~0.14 ms.
+        # The classic MIMEText API: EmailMessage's header registry cost ~0.75 ms per message, this ~0.2 ms.
         message = MIMEText(out.body, "plain", "utf-8")
         message["From"] = formataddr(parseaddr(s.smtp_sender), charset="utf-8")
         message["To"] = out.target

@@ -1,8 +1,8 @@
 """From events to the messages they cause, a fetched batch at a time (the consumer's hot path).
 
 Everything here runs inside the consuming transaction: the case facts learnt, the notifications
-(the in-app inbox entry is the row itself), the delivery-queue rows and the ``notification.recorded``
-events commit together with the events' inbox ids, so a redelivered event causes nothing twice.
+(the in-app inbox entry is the row itself), the delivery-queue rows and the ``notifications.recorded``
+events (one per source event) commit together with the events' inbox ids, so a redelivered event causes nothing twice.
 Nothing here sends anything.
 
 Cost: whatever the batch's size, one query per table reads what it needs (``case_contact``,
@@ -111,12 +111,6 @@ class Batch:
     done: dict[str, set[tuple[str, str]]]
     learnt_directory: dict[str, dict[str, str]] = field(default_factory=dict)
     items: list[Webhook | Pending] = field(default_factory=list)  # the messages planned, in order
-
-
-async def record_notifications(*, session: AsyncSession, event: Event, envelope: Envelope,
-                               settings: NotifySettings) -> list[dict[str, Any]]:
-    """One event: the batch path with a batch of one."""
-    return await record_batch(session=session, events=[event], envelopes=[envelope], settings=settings)
 
 
 async def record_batch(*, session: AsyncSession, events: list[Event], envelopes: list[Envelope],
@@ -293,7 +287,7 @@ def write_items(session: AsyncSession, batch: Batch, directory: dict[str, dict[s
 
     for item in batch.items:
         if isinstance(item, Webhook):
-            add(item.event, item.envelope, _note(item.event, item.envelope, item.recipient, "webhook", status="pending",
+            add(item.event, item.envelope, _note(item.event, item.envelope, item.recipient, "webhook", now=now,
                                                  subject=item.event.type, body=item.body, language=None,
                                                  urgent=item.urgent), item.url, item.recipient)
             continue
@@ -307,7 +301,7 @@ def write_items(session: AsyncSession, batch: Batch, directory: dict[str, dict[s
         for channel in item.channels:
             message = batch.words.render(language=language, event_type=event.type, channel=channel, context=context)
             target = {"sms": entry.get("phone"), "email": entry.get("email")}.get(channel) if entry else None
-            note = _note(event, item.envelope, item.address, channel, status="pending", subject=message.subject[:300],
+            note = _note(event, item.envelope, item.address, channel, now=now, subject=message.subject[:300],
                          body=message.body, language=language, urgent=item.urgent)
             if channel == "inbox":
                 note["status"], note["delivered_at"] = "delivered", now
@@ -326,13 +320,13 @@ def _row(facts: CaseFacts) -> dict[str, Any]:
     return {name: getattr(facts, name) for name in CASE_FACTS}
 
 
-def _note(event: Event, envelope: Envelope, recipient: str, channel: str, *, status: str, subject: str, body: str,
+def _note(event: Event, envelope: Envelope, recipient: str, channel: str, *, now: datetime, subject: str, body: str,
           language: str | None, urgent: bool) -> dict[str, Any]:
-    """A complete ``notification`` row (Core inserts apply no model defaults)."""
+    """A complete, pending ``notification`` row (Core inserts apply no model defaults)."""
     return {"id": uuid.uuid4(), "event_id": envelope.id, "event_type": event.type, "case_id": event.case_id,
-            "recipient": recipient, "channel": channel, "status": status, "subject": subject, "body": body,
+            "recipient": recipient, "channel": channel, "status": "pending", "subject": subject, "body": body,
             "language": language, "urgent": urgent, "attempts": 0, "last_error": None,
-            "created_at": utcnow(), "delivered_at": None}
+            "created_at": now, "delivered_at": None}
 
 
 # ---- reads and writes, one statement per table -----------------------------------------------

@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from notify.config import NotifySettings
 from notify.main import build_app
@@ -29,6 +29,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: make notify_testing importable
 
 TOLERANCE_SECONDS = 300
 
@@ -177,18 +179,14 @@ async def start_notify(start_service):
 
 
 @pytest.fixture
-async def produce(kafka_bootstrap, topic_prefix):
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, enable_idempotence=True)
-    await producer.start()
-
+async def produce(producer, topic_prefix):
     async def send(event: Event, event_id: str | None = None) -> str:
         event_id = event_id or str(uuid.uuid4())
         key, value, headers = to_kafka(event, source=f"/onegrid/YYB/{event.producer}", event_id=event_id)
         await producer.send_and_wait(f"{topic_prefix}.{event.producer}.v1", value, key=key, headers=headers)
         return event_id
 
-    yield send
-    await producer.stop()
+    return send
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = 30.0, every: float = 0.05) -> Any:

@@ -5,25 +5,17 @@ worst-case wait, and on shutdown hands back what it claimed but never began to s
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from notify.delivery import DeliveryWorker
 from notify.handlers import handlers
+from notify_testing import dispatched, notify_database
 from onegrid_contracts import from_kafka, to_kafka
 from onegrid_devstack.stack import free_port
 from onegrid_runtime.consumer import apply_events
 from sqlalchemy import text
-
-# The event builders and the seeded database of the batch-recording tests (pytest's importlib mode does not
-# make test modules importable by name).
-_spec = importlib.util.spec_from_file_location("notify_batch_recording", Path(__file__).with_name("test_batch_recording.py"))
-_batch = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-_spec.loader.exec_module(_batch)  # type: ignore[union-attr]
-dispatched, notify_database = _batch.dispatched, _batch.notify_database
 
 
 class SlowMailBox:
