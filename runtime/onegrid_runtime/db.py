@@ -15,7 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-AFTER_COMMIT_FLAG = "onegrid.outbox_written"
+# session.info key: the outbox rows a transaction wrote (with their ``seq``), handed to the relay once it commits.
+COMMITTED_OUTBOX = "onegrid.outbox_written"
 
 
 class Database:
@@ -34,7 +35,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[list[dict[str, Any]]], None]] = []
 
     def sibling(self, *, pool_size: int) -> Database:
         """Another connection pool on the same database whose commits call the same callbacks: for a
@@ -43,8 +44,8 @@ class Database:
         other._after_commit = self._after_commit
         return other
 
-    def on_outbox_commit(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after every commit that wrote outbox rows (wakes the relay)."""
+    def on_outbox_commit(self, callback: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Call ``callback(rows)`` after every commit that wrote outbox rows (hands them to the relay)."""
         self._after_commit.append(callback)
 
     @asynccontextmanager
@@ -53,9 +54,10 @@ class Database:
         async with self.sessionmaker() as session:
             async with session.begin():
                 yield session
-            if session.info.pop(AFTER_COMMIT_FLAG, False):
+            rows = session.info.pop(COMMITTED_OUTBOX, None)
+            if rows:
                 for callback in self._after_commit:
-                    callback()
+                    callback(rows)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -1,11 +1,27 @@
 """Transactional outbox. ``emit`` adds an event to the caller's transaction; ``OutboxRelay``
 publishes committed rows to Kafka in order, then deletes them.
 
-Delivery is at least once (a crash between send and delete resends a batch); consumers
-deduplicate on the CloudEvents id, so effects happen exactly once. The relay is woken right
-after each commit that wrote outbox rows, polls as a fallback, bounds every Kafka call with a
-timeout and recreates its producer after a failure, so a dead broker never hangs it. On
-PostgreSQL one replica at a time publishes (advisory lock), which keeps each case's events in
+Two ways out of the table, one at a time:
+
+* **From memory** (``outbox_publish_on_commit``, the default): a commit hands its rows, ids and all,
+  to the relay, which publishes them at once in commit order and deletes what Kafka acknowledged in
+  one statement per ``outbox_sweep_seconds``. No query per commit: the relay's transaction per
+  producing commit was a third of all transactions per report.
+* **Scanning the table** (``DELETE ... RETURNING`` in ``seq`` order, sent in the same transaction,
+  under an advisory lock so one replica at a time publishes): at start, after any failure until the
+  table is drained, for rows older than ``outbox_orphan_seconds`` that no commit of this process
+  handed over (another process's, or a crashed one's), and always when publishing from memory is
+  switched off.
+
+Delivery is at least once (a crash between send and delete resends; after a failure, rows handed
+over meanwhile may be sent twice); consumers deduplicate on the CloudEvents id, so effects happen
+exactly once. Every Kafka call is bounded by a timeout and the producer is recreated after a failure,
+so a dead broker never hangs the relay.
+
+Order per case: from memory, a process publishes its commits in commit order, so with one replica per
+service (the compose deployment) each case's events keep their order. Two replicas committing events
+of one case a moment apart could publish them the other way round; deployments that run several
+replicas of a service switch ``outbox_publish_on_commit`` off, and the advisory-locked scan keeps the
 order across replicas.
 """
 
@@ -14,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -29,7 +46,7 @@ from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import AFTER_COMMIT_FLAG, Database, UtcDateTime, advisory_xact_lock, utcnow
+from onegrid_runtime.db import COMMITTED_OUTBOX, Database, UtcDateTime, advisory_xact_lock, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
@@ -37,6 +54,7 @@ from onegrid_runtime.topics import ensure_topics
 log = logging.getLogger("onegrid.outbox")
 published_total = Counter("onegrid_outbox_published_total", "Events published by the outbox relay")
 BATCH = 500
+MAX_HANDED = 10 * BATCH  # rows waiting in memory before the relay falls back to scanning the table
 PENDING_ROWS = "onegrid.outbox_rows"
 
 
@@ -74,7 +92,6 @@ def emit(session: AsyncSession, event: Event) -> str:
         "payload": value,
         "created_at": utcnow(),
     })
-    session.info[AFTER_COMMIT_FLAG] = True
     return event_id
 
 
@@ -82,12 +99,19 @@ def emit(session: AsyncSession, event: Event) -> str:
 def _write_outbox(session: OrmSession) -> None:
     rows = session.info.pop(PENDING_ROWS, None)
     if rows:
-        session.connection().execute(insert(OutboxMessage.__table__), rows)  # type: ignore[arg-type]
+        table = OutboxMessage.__table__
+        seqs = session.connection().execute(
+            insert(table).returning(table.c.seq, sort_by_parameter_order=True), rows  # type: ignore[attr-defined]
+        ).scalars().all()
+        for row, seq in zip(rows, seqs, strict=True):
+            row["seq"] = seq
+        session.info[COMMITTED_OUTBOX] = rows
 
 
 @sa_event.listens_for(OrmSession, "after_rollback")
 def _forget_outbox(session: OrmSession) -> None:
     session.info.pop(PENDING_ROWS, None)
+    session.info.pop(COMMITTED_OUTBOX, None)
 
 
 async def pending_count(session: AsyncSession) -> int:
@@ -102,22 +126,44 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
-        db.on_outbox_commit(self.wake)
+        self._handed: deque[list[dict[str, Any]]] = deque()  # committed, to publish from memory, in commit order
+        self._handed_rows = 0
+        self._sent: list[int] = []  # seqs published from memory, deleted by the next sweep
+        self._draining = True  # scan the table until it is empty: at start (an earlier run's rows) and after a failure
+        db.on_outbox_commit(self.hand_over)
 
     def wake(self) -> None:
         self._wake.set()
 
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        """Called right after a commit that wrote ``rows`` to the outbox."""
+        if self.settings.outbox_publish_on_commit and not self._draining:
+            if self._handed_rows + len(rows) > MAX_HANDED:  # Kafka is not keeping up: the table has them
+                self._start_draining()
+            else:
+                self._handed.append(rows)
+                self._handed_rows += len(rows)
+        self._wake.set()
+
     async def run(self) -> None:
         backoff = 0.5
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time() + self.settings.outbox_sweep_seconds
         while True:
             try:
-                await bounded(self._wake.wait(), self.settings.relay_poll_seconds)
+                await bounded(self._wake.wait(), max(0.0, min(next_sweep - loop.time(), self.settings.relay_poll_seconds)))
             except TimeoutError:
                 pass
             self._wake.clear()
             try:
-                while await self.publish_batch() == BATCH:
-                    pass
+                if self._draining or not self.settings.outbox_publish_on_commit:
+                    await self.drain()
+                else:
+                    while self._handed:
+                        await self._publish_handed()
+                if loop.time() >= next_sweep:
+                    await self.sweep()
+                    next_sweep = loop.time() + self.settings.outbox_sweep_seconds
                 backoff = 0.5
             except asyncio.CancelledError:
                 raise
@@ -125,13 +171,63 @@ class OutboxRelay:
                 if stopping():
                     raise
                 log.warning("outbox relay failed, retrying in %.1fs: %r", backoff, exc)
+                self._start_draining()
                 await self._drop_producer()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 self._wake.set()
 
-    async def publish_batch(self) -> int:
-        """Publish up to BATCH committed rows; returns how many were published."""
+    def _start_draining(self) -> None:
+        """Leave publishing from memory: every handed-over row is still in the table, the scan takes them in order."""
+        self._draining = True
+        self._handed.clear()
+        self._handed_rows = 0
+
+    async def drain(self) -> None:
+        """Publish the table's rows in order until it is empty, then go back to publishing from memory."""
+        await self._delete_sent()  # sent from memory already: not again
+        self._handed.clear()  # what was handed over meanwhile is in the table too
+        self._handed_rows = 0
+        self._draining = False  # from here on commits hand their rows over again; the scan below sees all before
+        try:
+            while await self.publish_batch() == BATCH:
+                pass
+        except BaseException:
+            self._start_draining()
+            raise
+
+    async def _publish_handed(self) -> None:
+        batches = [self._handed.popleft() for _ in range(len(self._handed))]
+        self._handed_rows = 0
+        rows = [row for batch in batches for row in batch]
+        producer = await self._ensure_producer()
+        await bounded(self._send_all(producer, rows), self.send_timeout)
+        self._sent.extend(row["seq"] for row in rows)
+        published_total.inc(len(rows))
+
+    async def sweep(self) -> None:
+        """Delete what was published from memory, and publish rows no commit of this process handed over."""
+        await self._delete_sent()
+        if self.settings.outbox_publish_on_commit and not self._draining:
+            before = utcnow() - timedelta(seconds=self.settings.outbox_orphan_seconds)
+            while await self.publish_batch(created_before=before) == BATCH:
+                pass
+
+    async def _delete_sent(self) -> None:
+        if not self._sent:
+            return
+        seqs, self._sent = self._sent, []
+        table = OutboxMessage.__table__
+        try:
+            async with self.db.transaction() as session:
+                await session.exec(delete(table).where(table.c.seq.in_(seqs)))  # type: ignore[attr-defined,call-overload]
+        except BaseException:
+            self._sent[:0] = seqs
+            raise
+
+    async def publish_batch(self, *, created_before: datetime | None = None) -> int:
+        """Publish up to BATCH committed rows in ``seq`` order (only those created before
+        ``created_before`` if given); returns how many were published."""
         async with self.db.transaction() as session:
             if not await advisory_xact_lock(session, f"outbox:{self.settings.service_name}", wait=False):
                 return 0
@@ -139,6 +235,8 @@ class OutboxRelay:
             connection = await session.connection()
             # Taken off the table and sent in one transaction: if sending fails, the delete rolls back.
             oldest = select(table.c.seq).order_by(table.c.seq).limit(BATCH)  # type: ignore[attr-defined]
+            if created_before is not None:
+                oldest = oldest.where(table.c.created_at < created_before)  # type: ignore[attr-defined]
             rows = sorted((await connection.execute(
                 delete(table).where(table.c.seq.in_(oldest.scalar_subquery()))  # type: ignore[attr-defined]
                 .returning(table.c.seq, table.c.producer, table.c.key, table.c.headers, table.c.payload)  # type: ignore[attr-defined]
@@ -150,13 +248,15 @@ class OutboxRelay:
         published_total.inc(len(rows))
         return len(rows)
 
-    async def _send_all(self, producer: AIOKafkaProducer, rows: Sequence[Row[Any]]) -> None:
+    async def _send_all(self, producer: AIOKafkaProducer, rows: Sequence[Row[Any] | dict[str, Any]]) -> None:
         futures = []
         for row in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(row.headers)]
-            futures.append(
-                await producer.send(self.settings.topic(row.producer), row.payload, key=row.key.encode(), headers=headers)
-            )
+            if isinstance(row, dict):
+                producer_name, key, headers_json, payload = row["producer"], row["key"], row["headers"], row["payload"]
+            else:
+                producer_name, key, headers_json, payload = row.producer, row.key, row.headers, row.payload
+            headers = [(k, v.encode()) for k, v in json.loads(headers_json)]
+            futures.append(await producer.send(self.settings.topic(producer_name), payload, key=key.encode(), headers=headers))
         await asyncio.gather(*futures)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
@@ -188,6 +288,12 @@ class OutboxRelay:
             await _stop_quietly(producer)
 
     async def close(self) -> None:
+        """Stop: delete what was already published (bounded; if it fails those rows are sent again on the
+        next start), then the producer. Rows handed over but not yet sent stay in the table for the next start."""
+        try:
+            await bounded(self._delete_sent(), 5)
+        except Exception as exc:
+            log.warning("could not delete %d published outbox rows; they will be sent again: %r", len(self._sent), exc)
         await self._drop_producer()
 
     async def kafka_ready(self) -> bool:

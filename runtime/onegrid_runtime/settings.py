@@ -33,6 +33,14 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     migrate_on_start: bool = True
     relay_poll_seconds: float = 1.0
+    # The relay publishes each commit's outbox rows from memory right after the commit (see outbox.py).
+    # Keeps each case's events in order within one replica; switch off when running several replicas of
+    # a service, so the advisory-locked table scan orders them across replicas.
+    outbox_publish_on_commit: bool = Field(
+        default=True, validation_alias=AliasChoices("outbox_publish_on_commit", "ONEGRID_OUTBOX_PUBLISH_ON_COMMIT")
+    )
+    outbox_sweep_seconds: float = 1.0  # how often rows published from memory are deleted
+    outbox_orphan_seconds: float = 2.0  # rows this old that no commit handed over are published by the scan
     # How long shutdown waits for the background loops (relay, consumer, timers) after cancelling them.
     shutdown_grace_seconds: float = 15.0
     consumer_max_attempts: int = 3
