@@ -437,16 +437,28 @@ async def main(quick: bool) -> None:
         record("notify_p99_ms", at200["notify_p99_ms"], "ms", "target ≤ 120")
         print("  CPU per report at 200/s (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in at200["cpu_ms_per_report"].items()),
               flush=True)
-        sustained = max((p["e2e_rate"] for p in phases.values() if p["dispatch_p99_ms"] < 1000), default=0.0)
-        for rate in (400, 600, 800, 1000, 1200, 1500, 2000):
+        # "Keeps up": every consumer's lag stays under one second, so both report→dispatched and
+        # report→notification p99 < 1 s, and the dispatches kept pace with the offered rate.
+        def keeps_up(phase: dict, rate: float, *, notify: bool = True) -> bool:
+            lags = [phase["dispatch_p99_ms"]] + ([phase["notify_p99_ms"]] if notify else [])
+            return max(lags) < 1000 and phase["e2e_rate"] >= 0.95 * rate
+
+        sustained = max((p["e2e_rate"] for r, p in phases.items() if keeps_up(p, r)), default=0.0)
+        dispatch_only = max((p["e2e_rate"] for r, p in phases.items() if keeps_up(p, r, notify=False)), default=0.0)
+        for rate in (300, 400, 500, 600, 800, 1000, 1200, 1500, 2000):
             phase = await pipeline_phase(observer, intake_url, rate, seconds, token, grids, tmp, bootstrap, "bench", notify_url)
             phases[rate] = phase
             print(f"  {rate}/s: e2e {phase['e2e_rate']:.0f}/s, dispatch p99 {phase['dispatch_p99_ms']:.0f} ms, "
                   f"notify p99 {phase['notify_p99_ms']:.0f} ms, generator CPU {phase['generator_cpu']:.0%}", flush=True)
-            if phase["dispatch_p99_ms"] >= 1000 or phase["e2e_rate"] < 0.95 * rate:
+            if keeps_up(phase, rate):
+                sustained = max(sustained, phase["e2e_rate"])
+            if keeps_up(phase, rate, notify=False):
+                dispatch_only = max(dispatch_only, phase["e2e_rate"])
+            else:
                 break
-            sustained = phase["e2e_rate"]
-        record("pipeline_rps", sustained, "rep/s", "highest rate with report→dispatched p99 < 1 s; target ≥ 1000")
+        record("pipeline_rps", sustained, "rep/s", "highest rate with report→dispatched and →notification p99 < 1 s; "
+                                                   "target ≥ 1000")
+        record("pipeline_dispatch_rps", dispatch_only, "rep/s", "the same, counting report→dispatched only")
 
         # Growth: the same probes with 1,000,000 stored cases.
         rows = 100_000 if quick else 1_000_000

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -17,13 +16,13 @@ from typing import Any
 import yaml
 from onegrid_contracts.catalog import Catalog
 from rapidfuzz import fuzz
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.models import Report
-from intake.status import OPEN_STATUSES
+from intake.models import OPEN_CASE, Report
 
 RULES_FILE = Path(__file__).with_name("duplicates.yaml")
+REPORT = Report.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -89,28 +88,31 @@ def similarity_to(normalised: str, b: str) -> float:
 
 @dataclass(frozen=True)
 class DuplicateMatch:
-    primary: Report
+    """The open case a new report duplicates: the candidate's row (``id`` and the compared columns) and why."""
+
+    primary: Any
     reason: str
 
 
-async def find_primary(
-    *, session: AsyncSession, report: Mapping[str, Any], rules: DuplicateRules, catalog: Catalog, now: datetime
-) -> DuplicateMatch | None:
-    """The open case the new ``report`` (its row, not stored yet) duplicates, if any (the closest, then the
-    earliest). Candidates are read as plain rows of the few columns compared (a busy grid has hundreds of
-    open cases: building them as ORM objects cost more than everything else a report does); only the
-    chosen one is loaded as a ``Report``."""
-    category_code, lat, lon, grid = report["category"], report["lat"], report["lon"], report["grid"]
+def rule_for_report(rules: DuplicateRules, catalog: Catalog, category_code: str | None) -> DuplicateRule | None:
+    """The rule that decides whether a report of this category duplicates an open case; None when none does."""
     rule = rules.rule_for(category_code)
     category = catalog.categories.get(category_code or "")
     if not rule.enabled or (category is not None and category.mediation):
         return None  # disputes are between parties: mediation joins them, not intake
-    since = now - timedelta(hours=rule.window_hours)
-    table = Report.__table__  # type: ignore[attr-defined]
-    c = table.c
+    return rule
+
+
+async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule: DuplicateRule, now: datetime) -> list[Any]:
+    """The open cases the new ``report`` (its row) could duplicate, earliest first: plain rows of the few columns
+    compared (a busy grid has hundreds of open cases: building them as ORM objects cost more than everything else
+    a report does)."""
+    lat, lon, grid = report["lat"], report["lon"], report["grid"]
+    c = REPORT.c
+    # OPEN_CASE as literal SQL, the very predicate of the partial indexes, so the planner can use them (a bound
+    # status list would not prove it).
     query = select(c.id, c.lat, c.lon, c.grid, c.category, c.description, c.reported_at).where(
-        c.jurisdiction == report["jurisdiction"], c.primary_case_id.is_(None), c.case_number.is_not(None),
-        c.status.in_(OPEN_STATUSES), c.reported_at >= since,
+        text(OPEN_CASE), c.jurisdiction == report["jurisdiction"], c.reported_at >= now - timedelta(hours=rule.window_hours),
     )
     if lat is not None and lon is not None:
         dlat = rule.radius_m / 111_320.0
@@ -121,12 +123,19 @@ async def find_primary(
         )
     else:
         query = query.where(c.grid == grid)
-    best: tuple[float, datetime, uuid.UUID, str] | None = None
+    return list((await conn.execute(query.order_by(c.reported_at).limit(500))).all())
+
+
+def choose_primary(report: Mapping[str, Any], candidates: list[Any], *, rule: DuplicateRule, rules: DuplicateRules,
+                   now: datetime) -> DuplicateMatch | None:
+    """Of ``candidates`` (earliest first; anything with the compared columns as attributes), the open case
+    ``report`` duplicates: the nearest, then the earliest."""
+    category_code, lat, lon, grid = report["category"], report["lat"], report["lon"], report["grid"]
+    best: tuple[float, datetime, Any, str] | None = None
     mine = normalise(report["description"])
-    conn = await session.connection()
-    for candidate in (await conn.execute(query.order_by(c.reported_at).limit(500))).all():
+    for candidate in candidates:
         if lat is not None and candidate.lat is not None:
-            distance = distance_m(lat, lon, candidate.lat, candidate.lon)  # type: ignore[arg-type]
+            distance = distance_m(lat, lon, candidate.lat, candidate.lon)
             if distance > rule.radius_m:
                 continue
             where = f"{distance:.0f} m away"
@@ -153,8 +162,5 @@ async def find_primary(
         if why is None:
             continue
         hours = (now - candidate.reported_at).total_seconds() / 3600
-        best = (distance, candidate.reported_at, candidate.id, f"{why}, {where}, reported {hours:.1f} h earlier")
-    if best is None:
-        return None
-    primary = (await session.exec(select(Report).where(Report.id == best[2]))).one()
-    return DuplicateMatch(primary, best[3])
+        best = (distance, candidate.reported_at, candidate, f"{why}, {where}, reported {hours:.1f} h earlier")
+    return None if best is None else DuplicateMatch(best[2], best[3])

@@ -6,10 +6,12 @@ import time
 from pathlib import Path
 
 from fastapi import FastAPI
+from onegrid_contracts.catalog import load_catalog
 from onegrid_runtime.aio import stopping
 from onegrid_runtime.service import create_app
 
 from intake.config import IntakeSettings, get_settings
+from intake.duplicates import load_rules
 from intake.grids import current_index, import_town, load_index
 from intake.handlers import handlers
 from intake.households import import_register, register_size
@@ -25,7 +27,9 @@ async def on_startup(app: FastAPI) -> None:
     settings = app.state.settings
     install_log_masking()
     app.state.storage = LocalDiskStorage(settings.storage_dir)
-    app.state.writer = CaseWriter(app.state.db)
+    app.state.writer = CaseWriter(
+        app.state.db, catalog=load_catalog(),
+        duplicate_rules=load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None)
     async with app.state.db.transaction() as session:
         index = await load_index(session)
         if not index.codes and settings.seed_dir:

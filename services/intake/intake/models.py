@@ -11,8 +11,10 @@ from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401  (table of this service's schema)
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, HttpUrl, StrictBool, model_validator
 from pydantic import Field as PField
-from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from intake.status import OPEN_STATUSES
 
 # --- registers ----------------------------------------------------------------------------
 
@@ -93,6 +95,10 @@ def _number(value: Any) -> Any:
 
 Coordinate = Annotated[float, BeforeValidator(_number)]
 
+# An open case: a report that is a case (not linked to another) and not finished. Partial indexes hold only these.
+OPEN_CASE = ("primary_case_id IS NULL AND case_number IS NOT NULL AND status IN ("
+             + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")")
+
 
 class Report(SQLModel, table=True):
     """A report as it came in; its id is the case id every service uses.
@@ -100,7 +106,12 @@ class Report(SQLModel, table=True):
     A report linked as a duplicate (``primary_case_id`` set) is not a case of its own: it has no
     case number and its reporter follows the primary case."""
 
-    __table_args__ = (UniqueConstraint("jurisdiction", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("jurisdiction", "idempotency_key"),
+        # Duplicate detection's candidates: open cases of a grid by time, or near a point (migration 0004).
+        Index("ix_report_open_by_grid", "grid", "reported_at", postgresql_where=text(OPEN_CASE), sqlite_where=text(OPEN_CASE)),
+        Index("ix_report_open_by_place", "lat", "lon", postgresql_where=text(OPEN_CASE), sqlite_where=text(OPEN_CASE)),
+    )
 
     seq: int | None = Field(
         default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)

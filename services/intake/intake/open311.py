@@ -27,7 +27,6 @@ from starlette.responses import Response
 
 from intake import service
 from intake.auth import Open311Client, Open311Error, Open311Public
-from intake.duplicates import load_rules
 from intake.models import Attachment, LocationIn, Report, ReportCreate, ReporterIn
 from intake.privacy import mask_text
 from intake.status import CLOSED_STATUSES, OPEN_STATUSES, describe, open311_status
@@ -255,13 +254,10 @@ async def create_request(
         )
     except ValidationError as exc:
         raise Open311Error(400, "; ".join(_describe_validation(e) for e in exc.errors())) from None
-    settings = request.app.state.settings
     token = secrets.token_urlsafe(16)
     accepted, _ = await service.create_report(
         session=session, writer=request.app.state.writer, body=body, reporter=client, grids=request.app.state.grids,
-        catalog=catalog,
-        duplicate_rules=load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None,
-        channel="open311", open311_token=token,
+        catalog=catalog, channel="open311", open311_token=token,
     )
     notice = (f"Case {accepted.case_number}: the same problem was already reported; you follow that case."
               if accepted.duplicate_of else f"Case {accepted.case_number}: it will be routed to the department in charge.")

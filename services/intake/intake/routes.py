@@ -14,7 +14,6 @@ from sqlmodel import col, select
 from intake import households, linking, service, view
 from intake.attachments import read_attachment, store_upload
 from intake.auth import Admin, DuplicateEditor, GridReader, Rater, RegisterReader, Reporter, ReportReader, Uploader
-from intake.duplicates import load_rules
 from intake.errors import NotFound
 from intake.grids import GridCollectionIn, GridImportReport, import_grids, load_index
 from intake.models import (
@@ -46,11 +45,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 ATTACHMENT_URL = "/v1/attachments/{id}"
 
 
-def _rules(request: Request):
-    settings = request.app.state.settings
-    return load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None
-
-
 @v1.post("/reports", status_code=202, response_model=ReportAccepted, responses=PROBLEMS)
 async def create_report(
     body: ReportCreate,
@@ -68,7 +62,7 @@ async def create_report(
         accepted, created = await service.create_report(
             session=session, writer=request.app.state.writer, body=body, reporter=principal,
             grids=request.app.state.grids, catalog=load_catalog(), idempotency_key=idempotency_key,
-            duplicate_rules=_rules(request), attachment_url=ATTACHMENT_URL,
+            attachment_url=ATTACHMENT_URL,
         )
     response.headers["Location"] = f"/v1/reports/{accepted.case_id}"
     if not created:

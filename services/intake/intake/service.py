@@ -20,13 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from intake.duplicates import DuplicateRules, find_primary
 from intake.errors import Conflict, Forbidden, InvalidInput, OutsideAllGrids, ReportNotFound
 from intake.grids import GridIndex
 from intake.households import household_flags
 from intake.models import Attachment, Household, Report, ReportAccepted, ReportCreate, Resident, TimelineEntry
 from intake.status import STATUS_BY_EVENT, describe
-from intake.writer import REPORT, CaseWriter, NewCase, attach, case_number, case_reported
+from intake.writer import REPORT, CaseWriter, NewCase, case_number, case_reported
 
 # The channel each kind of caller reports through, and the channels it may name.
 DEFAULT_CHANNEL = {Role.resident: "resident_app", Role.grid_member: "grid_app", Role.dispatcher: "hotline",
@@ -57,13 +56,13 @@ async def create_report(
     grids: GridIndex,
     catalog: Catalog,
     idempotency_key: str | None = None,
-    duplicate_rules: DuplicateRules | None = None,
     channel: str | None = None,
     attachment_url: str = "/v1/attachments/{id}",
     open311_token: str | None = None,
 ) -> tuple[ReportAccepted, bool]:
-    """Store a report; a new case emits ``case.reported`` (written by the group-committing ``writer``), a
-    duplicate of an open case is linked to it (``case.duplicate_linked``). Returns (answer, created)."""
+    """Store a report through the group-committing ``writer``: a new case emits ``case.reported``, a duplicate
+    of an open case is linked to it (``case.duplicate_linked``; the writer decides, when detection is on).
+    Returns (answer, created)."""
     digest = body_hash(body)
     if idempotency_key:
         earlier = await _replay(session, reporter, idempotency_key, digest)
@@ -104,34 +103,14 @@ async def create_report(
                        media_urls=[str(u) for u in body.media_urls],
                        attachment_urls=[attachment_url.format(id=a.id) for a in attachments] +
                                        [str(u) for u in body.media_urls])
-    if duplicate_rules is not None:
-        match = await find_primary(session=session, report=row, rules=duplicate_rules, catalog=catalog, now=now)
-        if match is not None:
-            report = Report(**row)
-            try:
-                async with session.begin_nested():  # a savepoint: a conflict below leaves the request's transaction usable
-                    session.add(report)
-                    await session.flush()
-            except IntegrityError:
-                # The same Idempotency-Key raced in and its case was committed after the check above (and this
-                # report then matched it as a duplicate): answer as that request was answered.
-                if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, digest)):
-                    return earlier, False
-                raise
-            await attach(await session.connection(), [new_case], now)
-            await link_duplicate(session=session, report=report, primary=match.primary, reason=match.reason,
-                                 how="automatic", actor=reporter)
-            return await accepted_answer(session, report), True
-
     try:
-        number = await writer.open(new_case)
+        accepted = await writer.open(new_case)  # a new case, or linked to the open case it duplicates
     except IntegrityError:
         # The same key raced in from another request: answer as that one was answered.
         if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, digest)):
             return earlier, False
         raise
-    return ReportAccepted(case_id=row["id"], case_number=number, grid=row["grid"], community=row["community"],
-                          status="received", report_id=row["id"]), True
+    return accepted, True
 
 
 async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: str, digest: str) -> ReportAccepted | None:

@@ -1,11 +1,17 @@
-"""Group commit of new cases.
+"""Group commit of new reports.
 
-Every request that opens a case hands its report to the one ``CaseWriter`` of the process and waits.
-The writer takes whatever has queued up meanwhile and writes it in ONE transaction: case numbers for
-all of them, one multi-row insert of the reports, their attachments, and their ``case.reported``
-events (one outbox insert). A request is answered only after that commit, so nothing acknowledged is
-lost, and each report still commits together with its event. Under load a commit carries many reports,
-so the database round trips and the commit are shared instead of paid per report.
+Every request with a new report hands it to the one ``CaseWriter`` of the process and waits. The writer
+takes whatever has queued up meanwhile and writes it in ONE transaction: it decides for each report
+whether it duplicates an open case (duplicate detection, when switched on) or opens a case of its own,
+then numbers the new cases, writes all reports with one multi-row insert, their attachments, the linked
+cases' reporter counts and timeline entries, and their events (``case.reported`` or
+``case.duplicate_linked``, one outbox insert). A request is answered only after that commit, so nothing
+acknowledged is lost, and each report still commits together with its event. Under load a commit
+carries many reports, so the database round trips and the commit are shared instead of paid per report.
+
+Deciding duplicates here, one report after the other, means a report also sees the cases opened earlier
+in its own batch: two reports of one problem arriving together no longer both open a case (within one
+intake replica; replicas do not see each other's uncommitted batches).
 
 If a batch fails, its reports are written again one per transaction, so a bad one (a reused
 Idempotency-Key, an attachment taken meanwhile) fails alone and its request gets the error.
@@ -14,31 +20,39 @@ Idempotency-Key, an attachment taken meanwhile) fails alone and its request gets
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from onegrid_contracts.events import CaseReported, Location
+from onegrid_contracts.catalog import Catalog
+from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_runtime.aio import stopping
 from onegrid_runtime.db import Database, utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from intake.duplicates import DuplicateMatch, DuplicateRules, choose_primary, open_cases_near, rule_for_report
 from intake.errors import InvalidInput
-from intake.models import Attachment, Report
+from intake.models import Attachment, Report, ReportAccepted, TimelineEntry
 
 log = logging.getLogger("intake.writer")
 MAX_BATCH = 500
 REPORT = Report.__table__
 ATTACHMENT = Attachment.__table__
+TIMELINE = TimelineEntry.__table__
+COMPARED = ("id", "lat", "lon", "grid", "category", "description", "reported_at")  # what duplicate detection reads
 
 
 @dataclass
 class NewCase:
-    """A validated report that opens a case: every column of its row but ``seq`` and ``case_number``."""
+    """A validated new report: every column of its row but ``seq`` and ``case_number``. It opens a case unless
+    it duplicates an open one."""
 
     row: dict[str, Any]
     actor: dict[str, Any]
@@ -48,14 +62,17 @@ class NewCase:
 
 
 class CaseWriter:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, duplicate_rules: DuplicateRules | None = None, catalog: Catalog | None = None) -> None:
         # Its own connections: requests wait for the writer while holding theirs.
         self.db = db.sibling(pool_size=2)
-        self._queue: asyncio.Queue[tuple[NewCase, asyncio.Future[str]]] = asyncio.Queue()
+        self.duplicate_rules = duplicate_rules  # None: detection switched off
+        self.catalog = catalog
+        self._queue: asyncio.Queue[tuple[NewCase, asyncio.Future[ReportAccepted]]] = asyncio.Queue()
 
-    async def open(self, case: NewCase) -> str:
-        """Store the case and its ``case.reported`` event; returns the case number once committed."""
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    async def open(self, case: NewCase) -> ReportAccepted:
+        """Store the report, as a new case or linked to the open case it duplicates, with its event; returns the
+        answer once committed."""
+        future: asyncio.Future[ReportAccepted] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((case, future))
         return await future
 
@@ -76,7 +93,7 @@ class CaseWriter:
                 _fail(batch, RuntimeError("intake is shutting down"))
                 raise
 
-    async def _write_batch(self, batch: list[tuple[NewCase, asyncio.Future[str]]]) -> None:
+    async def _write_batch(self, batch: list[tuple[NewCase, asyncio.Future[ReportAccepted]]]) -> None:
         """All in one transaction; if that fails, one report per transaction, so a bad one fails alone."""
         try:
             _done(batch, await self._write([case for case, _ in batch]))
@@ -96,21 +113,85 @@ class CaseWriter:
                     raise
                 _fail([one], exc)
 
-    async def _write(self, cases: list[NewCase]) -> list[str]:
+    async def _write(self, cases: list[NewCase]) -> list[ReportAccepted]:
         async with self.db.transaction() as session:
             connection = await session.connection()
-            seqs = await _next_seqs(connection, len(cases), sqlite=self.db.is_sqlite)
             now = utcnow()
-            rows = []
-            for case, seq in zip(cases, seqs):
-                row = case.row
-                row["seq"], row["case_number"] = seq, case_number(row["jurisdiction"], row["reported_at"], seq)
-                rows.append(row)
+            matches = await self._find_duplicates(connection, cases, now)
+            seqs = await _next_seqs(connection, len(cases), sqlite=self.db.is_sqlite)
+            rows = [dict(case.row) for case in cases]  # a copy: a failed batch is written again one by one
+            opened: dict[uuid.UUID, dict[str, Any]] = {}
+            for row, seq, match in zip(rows, seqs, matches, strict=True):
+                row["seq"] = seq
+                if match is None:
+                    row["case_number"] = case_number(row["jurisdiction"], row["reported_at"], seq)
+                    opened[row["id"]] = row
+                else:  # a linked report is not a case: no case number, its reporter follows the primary
+                    row.update(case_number=None, status="linked", primary_case_id=match.primary.id,
+                               duplicate_reason=match.reason[:300], reporters=1)
+            linked = Counter(m.primary.id for m in matches if m is not None)
+            for primary_id, count in linked.items():
+                if primary_id in opened:
+                    opened[primary_id]["reporters"] += count
             await connection.execute(insert(REPORT), rows)
             await attach(connection, cases, now)
-            for case in cases:
-                emit(session, case_reported(case.row, actor=case.actor, attachments=case.attachment_urls))
-        return [row["case_number"] for row in rows]
+            primaries = {row_id: {**row, "reporters": 1} for row_id, row in opened.items()}
+            for primary_id, count in linked.items():
+                if primary_id not in opened:  # a stored case: count this batch's reporters in one statement
+                    stored = (await connection.execute(
+                        update(REPORT).where(REPORT.c.id == primary_id).values(reporters=REPORT.c.reporters + count)
+                        .returning(REPORT.c.id, REPORT.c.jurisdiction, REPORT.c.case_number, REPORT.c.grid,
+                                   REPORT.c.community, REPORT.c.status, REPORT.c.reporters))).one()
+                    primaries[primary_id] = {**stored._mapping, "reporters": stored.reporters - count}
+            answers: list[ReportAccepted] = []
+            timeline: list[dict[str, Any]] = []
+            for case, row, match in zip(cases, rows, matches, strict=True):
+                if match is None:
+                    emit(session, case_reported(row, actor=case.actor, attachments=case.attachment_urls))
+                    answers.append(ReportAccepted(
+                        case_id=row["id"], case_number=row["case_number"], grid=row["grid"], community=row["community"],
+                        status=row["status"], report_id=row["id"]))
+                    continue
+                primary = primaries[match.primary.id]
+                primary["reporters"] += 1  # as this link leaves it: each event and answer counts the reports so far
+                event = CaseDuplicateLinked(
+                    case_id=primary["id"], jurisdiction=primary["jurisdiction"], actor=case.actor, report_id=row["id"],
+                    reporter_id=row["reporter_id"], channel=row["channel"], reporters=primary["reporters"],
+                    how="automatic", reason=match.reason)
+                timeline.append({
+                    "case_id": primary["id"], "event_id": emit(session, event), "event_type": event.type,
+                    "occurred_at": event.occurred_at, "status": primary["status"],
+                    "data": json.loads(event.model_dump_json()),
+                    "summary": f"Another report about the same problem was joined to this case ({match.reason}); "
+                               f"{primary['reporters']} reports in all."})
+                answers.append(ReportAccepted(
+                    case_id=primary["id"], case_number=primary["case_number"], grid=primary["grid"],
+                    community=primary["community"], status=primary["status"], report_id=row["id"],
+                    duplicate_of=primary["id"], reporters=primary["reporters"]))
+            if timeline:
+                await connection.execute(insert(TIMELINE), timeline)
+        return answers
+
+    async def _find_duplicates(self, connection: AsyncConnection, cases: list[NewCase], now: datetime
+                               ) -> list[DuplicateMatch | None]:
+        """For each report in order, the open case it duplicates: a stored one, or one opened earlier in this batch."""
+        rules, catalog = self.duplicate_rules, self.catalog
+        if rules is None or catalog is None:
+            return [None] * len(cases)
+        matches: list[DuplicateMatch | None] = []
+        opened: list[SimpleNamespace] = []
+        for case in cases:
+            row = case.row
+            rule = rule_for_report(rules, catalog, row["category"])
+            match = None
+            if rule is not None:
+                stored = await open_cases_near(connection, row, rule, now)
+                match = choose_primary(row, sorted([*stored, *opened], key=lambda c: c.reported_at),
+                                       rule=rule, rules=rules, now=now)
+            matches.append(match)
+            if match is None:
+                opened.append(SimpleNamespace(**{name: row[name] for name in COMPARED}))
+        return matches
 
 
 async def _next_seqs(connection: AsyncConnection, count: int, *, sqlite: bool) -> list[int]:
@@ -160,13 +241,13 @@ def case_reported(report: dict[str, Any], *, actor: dict[str, Any], attachments:
     )
 
 
-def _done(batch: list[tuple[NewCase, asyncio.Future[str]]], numbers: list[str]) -> None:
-    for (_, future), number in zip(batch, numbers):
+def _done(batch: list[tuple[NewCase, asyncio.Future[ReportAccepted]]], answers: list[ReportAccepted]) -> None:
+    for (_, future), answer in zip(batch, answers):
         if not future.done():  # the request may have been cancelled meanwhile
-            future.set_result(number)
+            future.set_result(answer)
 
 
-def _fail(batch: list[tuple[NewCase, asyncio.Future[str]]], exc: BaseException) -> None:
+def _fail(batch: list[tuple[NewCase, asyncio.Future[ReportAccepted]]], exc: BaseException) -> None:
     for _, future in batch:
         if not future.done():
             future.set_exception(exc)

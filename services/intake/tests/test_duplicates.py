@@ -156,3 +156,41 @@ async def test_of_several_open_cases_that_match_the_nearest_wins_and_without_a_l
     assert unlinked.status_code == 202, unlinked.text  # now two open grid-only cases of one category
     third = await _report(intake, "r-f", description="井盖丢了", category="C02", location=None, grid=grid)
     assert third["duplicate_of"] == first["case_id"]  # equally near: the earliest
+
+
+async def test_reports_of_one_problem_arriving_together_open_one_case(intake):
+    # Sent at once, they reach the case writer together or in quick succession: each is compared with the
+    # cases opened before it, including those of its own batch, so only the first opens a case.
+    import asyncio
+
+    answers = await asyncio.gather(*(
+        _report(intake, f"r-burst-{i}", description=f"路灯不亮 {i}", location=_at(north_m=10 * i)) for i in range(6)))
+    primaries = {a["case_id"] for a in answers}
+    assert len(primaries) == 1, answers
+    assert await count(intake.app, Report, Report.case_number.is_not(None)) == 1
+    assert sorted(a["reporters"] for a in answers if a["duplicate_of"]) == [2, 3, 4, 5, 6]
+    events = await outbox_events(intake.app, 6)
+    assert [t for t, _ in events].count("onegrid.case.reported") == 1
+    linked = [d for t, d in events if t == "onegrid.case.duplicate_linked"]
+    assert sorted(d["reporters"] for d in linked) == [2, 3, 4, 5, 6]
+    assert {d["case_id"] for d in linked} == primaries
+    case = (await intake.get(f"/v1/reports/{primaries.pop()}", headers=token("resident", subject="r-burst-3"))).json()
+    assert case["reporters"] == 6
+    assert sum("joined to this case" in t["summary"] for t in case["timeline"]) == 5
+
+
+def test_the_open_case_indexes_hold_exactly_the_open_cases_detection_reads():
+    # The candidate query states OPEN_CASE literally so the planner can use the partial indexes of migration
+    # 0004; if the open statuses change, the migration's predicate must change with them (a new migration).
+    import importlib.util
+    from pathlib import Path
+
+    from intake import models
+    from intake.status import OPEN_STATUSES
+
+    path = Path(models.__file__).with_name("migrations") / "versions" / "0004_open_case_indexes.py"
+    spec = importlib.util.spec_from_file_location("open_case_indexes", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.OPEN_CASE == models.OPEN_CASE
+    assert all(f"'{status}'" in models.OPEN_CASE for status in OPEN_STATUSES)
