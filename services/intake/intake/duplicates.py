@@ -19,7 +19,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.models import OPEN_CASE, Report
+from intake.models import IS_CASE, Report
+from intake.status import OPEN_STATUSES
 
 RULES_FILE = Path(__file__).with_name("duplicates.yaml")
 REPORT = Report.__table__  # type: ignore[attr-defined]
@@ -109,10 +110,10 @@ async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule
     a report does)."""
     lat, lon, grid = report["lat"], report["lon"], report["grid"]
     c = REPORT.c
-    # OPEN_CASE as literal SQL, the very predicate of the partial indexes, so the planner can use them (a bound
-    # status list would not prove it).
+    # IS_CASE as plain SQL (no parameters), so the planner can match the partial index's predicate; then open ones only.
     query = select(c.id, c.lat, c.lon, c.grid, c.category, c.description, c.reported_at).where(
-        text(OPEN_CASE), c.jurisdiction == report["jurisdiction"], c.reported_at >= now - timedelta(hours=rule.window_hours),
+        text(IS_CASE), c.status.in_(OPEN_STATUSES), c.jurisdiction == report["jurisdiction"],
+        c.reported_at >= now - timedelta(hours=rule.window_hours),
     )
     if lat is not None and lon is not None:
         dlat = rule.radius_m / 111_320.0

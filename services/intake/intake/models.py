@@ -14,8 +14,6 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from intake.status import OPEN_STATUSES
-
 # --- registers ----------------------------------------------------------------------------
 
 
@@ -95,9 +93,8 @@ def _number(value: Any) -> Any:
 
 Coordinate = Annotated[float, BeforeValidator(_number)]
 
-# An open case: a report that is a case (not linked to another) and not finished. Partial indexes hold only these.
-OPEN_CASE = ("primary_case_id IS NULL AND case_number IS NOT NULL AND status IN ("
-             + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")")
+# A report that is a case (not linked to another): the predicate of duplicate detection's partial indexes.
+IS_CASE = "primary_case_id IS NULL AND case_number IS NOT NULL"
 
 
 class Report(SQLModel, table=True):
@@ -108,9 +105,9 @@ class Report(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("jurisdiction", "idempotency_key"),
-        # Duplicate detection's candidates: open cases of a grid by time, or near a point (migration 0004).
-        Index("ix_report_open_by_grid", "grid", "reported_at", postgresql_where=text(OPEN_CASE), sqlite_where=text(OPEN_CASE)),
-        Index("ix_report_open_by_place", "lat", "lon", postgresql_where=text(OPEN_CASE), sqlite_where=text(OPEN_CASE)),
+        # Duplicate detection's candidates without a point: the recent cases of a grid (migration 0004). With a
+        # point, the window's cases are read through ix_report_reported_at.
+        Index("ix_report_case_by_grid", "grid", "reported_at", postgresql_where=text(IS_CASE), sqlite_where=text(IS_CASE)),
     )
 
     seq: int | None = Field(

@@ -179,18 +179,15 @@ async def test_reports_of_one_problem_arriving_together_open_one_case(intake):
     assert sum("joined to this case" in t["summary"] for t in case["timeline"]) == 5
 
 
-def test_the_open_case_indexes_hold_exactly_the_open_cases_detection_reads():
-    # The candidate query states OPEN_CASE literally so the planner can use the partial indexes of migration
-    # 0004; if the open statuses change, the migration's predicate must change with them (a new migration).
+def test_the_case_indexes_predicate_is_the_one_detection_states():
+    # The candidate query states IS_CASE literally so the planner can use the partial indexes of migration 0004.
     import importlib.util
     from pathlib import Path
 
     from intake import models
-    from intake.status import OPEN_STATUSES
 
-    path = Path(models.__file__).with_name("migrations") / "versions" / "0004_open_case_indexes.py"
-    spec = importlib.util.spec_from_file_location("open_case_indexes", path)
+    path = Path(models.__file__).with_name("migrations") / "versions" / "0004_case_index.py"
+    spec = importlib.util.spec_from_file_location("case_indexes", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration.OPEN_CASE == models.OPEN_CASE
-    assert all(f"'{status}'" in models.OPEN_CASE for status in OPEN_STATUSES)
+    assert migration.IS_CASE == models.IS_CASE
