@@ -47,9 +47,18 @@ class Place:
     household: Household | None = None
 
 
+def reads_registers(body: ReportCreate, reporter: Principal, idempotency_key: str | None) -> bool:
+    """Whether taking this report in reads the database before the writer: an earlier answer under its
+    Idempotency-Key, the household register (household or address), the resident register (a resident's own
+    report, or a named resident) or uploaded photos. A report naming only a grid or a point, with a name and
+    phone or no reporter, reads nothing: its request need not open a session."""
+    return bool(idempotency_key or body.household_id is not None or body.address is not None or body.attachments
+                or reporter.role == Role.resident or (body.reporter is not None and body.reporter.resident_id))
+
+
 async def create_report(
     *,
-    session: AsyncSession,
+    session: AsyncSession | None,
     writer: CaseWriter,
     body: ReportCreate,
     reporter: Principal,
@@ -62,7 +71,10 @@ async def create_report(
 ) -> tuple[ReportAccepted, bool]:
     """Store a report through the group-committing ``writer``: a new case emits ``case.reported``, a duplicate
     of an open case is linked to it (``case.duplicate_linked``; the writer decides, when detection is on).
+    ``session`` serves the reads only (the writer writes): None is allowed when ``reads_registers`` is False.
     Returns (answer, created)."""
+    if session is None and reads_registers(body, reporter, idempotency_key):
+        raise RuntimeError("this report reads the registers: create_report needs a session")
     digest = body_hash(body)
     if idempotency_key:
         earlier = await _replay(session, reporter, idempotency_key, digest)

@@ -191,3 +191,39 @@ async def test_a_key_that_races_past_the_check_into_a_duplicate_link_is_answered
     assert again.status_code == 202, again.text
     assert again.json()["case_id"] == first.json()["case_id"] and len(calls) == 2
     assert await count(intake.app, Report, Report.idempotency_key == "late") == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "extra", "key", "reads"),
+    [
+        ("system", {"grid": "G002"}, None, False),
+        ("system", {"location": {"lat": 30.25, "lon": 120.10}}, None, False),
+        ("grid_member", {"grid": "G002", "reporter": {"name": "王芳", "phone": "13800138000"}}, None, False),
+        ("system", {"grid": "G002"}, "key-1", True),
+        ("system", {"household_id": "H0001"}, None, True),
+        ("system", {"address": "幸福路1号"}, None, True),
+        ("system", {"grid": "G002", "attachments": ["7d1c4e1a-0000-4000-8000-000000000000"]}, None, True),
+        ("system", {"grid": "G002", "reporter": {"resident_id": "R0001"}}, None, True),
+        ("resident", {"grid": "G002"}, None, True),
+    ],
+)
+def test_a_request_opens_a_session_only_for_a_report_that_reads_the_registers(role, extra, key, reads):
+    from intake.models import ReportCreate
+    from intake.service import reads_registers
+    from onegrid_runtime.auth import Principal, Role
+
+    body = ReportCreate.model_validate({"description": "x", **extra})
+    assert reads_registers(body, Principal(subject="s", role=Role(role), jurisdiction="YYB"), key) is reads
+
+
+async def test_a_report_that_reads_the_registers_is_refused_without_a_session(intake):
+    from intake import service
+    from intake.models import ReportCreate
+    from onegrid_runtime.auth import Principal, Role
+
+    app = intake.app
+    with pytest.raises(RuntimeError, match="needs a session"):
+        await service.create_report(
+            session=None, writer=app.state.writer, body=ReportCreate(description="x", grid="G002"),
+            reporter=Principal(subject="r1", role=Role.resident, jurisdiction="YYB"), grids=app.state.grids,
+            catalog=None, idempotency_key=None)
