@@ -243,13 +243,12 @@ async def open_loop(url: str, rate: float, seconds: float, token: str, grids: li
 
 
 async def pipeline_phase(observer: Observer, url: str, rate: float, seconds: float, token: str, grids: list[str],
-                         tmp: Path, bootstrap: str, prefix: str, notify_url: str | None = None) -> dict[str, float]:
+                         tmp: Path, bootstrap: str, prefix: str, notify_url: str) -> dict[str, float]:
     cpu_before, wall, processes_before = child_cpu(), time.monotonic(), cpu_by_process()
     rows = await open_loop(url, rate, seconds, token, grids, tmp)
     generator_cpu = (child_cpu() - cpu_before) / (time.monotonic() - wall)
     drain = await wait_drained(bootstrap, prefix, timeout=120)
-    if notify_url:
-        drain += await wait_emails_sent(notify_url, token)
+    drain += await wait_emails_sent(notify_url, token)
     processes = {name: used - processes_before.get(name, 0.0) for name, used in cpu_by_process().items()}
     processes["load generator"] = child_cpu() - cpu_before
     await asyncio.sleep(0.5)
@@ -386,11 +385,20 @@ async def main(quick: bool) -> None:
         observer = Observer(bootstrap, "bench")
         observer_task = asyncio.create_task(observer.run())
 
-        # Growth, empty database (after a short warm-up, so the probes do not measure a cold start).
-        await pipeline_phase(observer, intake_url, 50, 3, token, grids, tmp, bootstrap, "bench", notify_url)
-        record("intake_p50_ms_empty", sequential_latency(intake_url, token, grids), "ms", "sequential POST, keep-alive")
-        empty = await pipeline_phase(observer, intake_url, 50, 10, token, grids, tmp, bootstrap, "bench", notify_url)
-        record("dispatch_p50_ms_empty", empty["dispatch_p50_ms"], "ms", "report→dispatched at 50/s")
+        async def phase(rate: float, seconds: float) -> dict[str, float]:
+            return await pipeline_phase(observer, intake_url, rate, seconds, token, grids, tmp, bootstrap, "bench", notify_url)
+
+        async def growth_probes(label: str, note: str) -> None:
+            """Intake's and dispatch's latency, after a short warm-up (so neither the empty nor the grown database
+            is measured cold, or straight after the fill's writes)."""
+            await phase(50, 3)
+            record(f"intake_p50_ms_{label}", sequential_latency(intake_url, token, grids), "ms",
+                   f"sequential POST, keep-alive{note}")
+            probe = await phase(50, 10)
+            record(f"dispatch_p50_ms_{label}", probe["dispatch_p50_ms"], "ms", f"report→dispatched at 50/s{note}")
+
+        # Growth, empty database.
+        await growth_probes("empty", "")
 
         # Baseline and intake throughput, same server settings and load tool.
         port = free_port()
@@ -428,7 +436,7 @@ async def main(quick: bool) -> None:
         # Pipeline at fixed rates, then the highest rate the consumers keep up with (lag < 1 s).
         phases = {}
         for rate in (50, 200):
-            phases[rate] = await pipeline_phase(observer, intake_url, rate, seconds, token, grids, tmp, bootstrap, "bench", notify_url)
+            phases[rate] = await phase(rate, seconds)
         at200 = phases[200]
         record("dispatch_p50_ms", at200["dispatch_p50_ms"], "ms", "report→case.dispatched at 200/s")
         record("dispatch_p95_ms", at200["dispatch_p95_ms"], "ms")
@@ -439,21 +447,20 @@ async def main(quick: bool) -> None:
               flush=True)
         # "Keeps up": every consumer's lag stays under one second, so both report→dispatched and
         # report→notification p99 < 1 s, and the dispatches kept pace with the offered rate.
-        def keeps_up(phase: dict, rate: float, *, notify: bool = True) -> bool:
-            lags = [phase["dispatch_p99_ms"]] + ([phase["notify_p99_ms"]] if notify else [])
-            return max(lags) < 1000 and phase["e2e_rate"] >= 0.95 * rate
+        def keeps_up(result: dict, rate: float, *, notify: bool = True) -> bool:
+            lags = [result["dispatch_p99_ms"]] + ([result["notify_p99_ms"]] if notify else [])
+            return max(lags) < 1000 and result["e2e_rate"] >= 0.95 * rate
 
         sustained = max((p["e2e_rate"] for r, p in phases.items() if keeps_up(p, r)), default=0.0)
         dispatch_only = max((p["e2e_rate"] for r, p in phases.items() if keeps_up(p, r, notify=False)), default=0.0)
         for rate in (300, 400, 500, 600, 800, 1000, 1200, 1500, 2000):
-            phase = await pipeline_phase(observer, intake_url, rate, seconds, token, grids, tmp, bootstrap, "bench", notify_url)
-            phases[rate] = phase
-            print(f"  {rate}/s: e2e {phase['e2e_rate']:.0f}/s, dispatch p99 {phase['dispatch_p99_ms']:.0f} ms, "
-                  f"notify p99 {phase['notify_p99_ms']:.0f} ms, generator CPU {phase['generator_cpu']:.0%}", flush=True)
-            if keeps_up(phase, rate):
-                sustained = max(sustained, phase["e2e_rate"])
-            if keeps_up(phase, rate, notify=False):
-                dispatch_only = max(dispatch_only, phase["e2e_rate"])
+            result = phases[rate] = await phase(rate, seconds)
+            print(f"  {rate}/s: e2e {result['e2e_rate']:.0f}/s, dispatch p99 {result['dispatch_p99_ms']:.0f} ms, "
+                  f"notify p99 {result['notify_p99_ms']:.0f} ms, generator CPU {result['generator_cpu']:.0%}", flush=True)
+            if keeps_up(result, rate):
+                sustained = max(sustained, result["e2e_rate"])
+            if keeps_up(result, rate, notify=False):
+                dispatch_only = max(dispatch_only, result["e2e_rate"])
             else:
                 break
         record("pipeline_rps", sustained, "rep/s", "highest rate with report→dispatched and →notification p99 < 1 s; "
@@ -464,11 +471,7 @@ async def main(quick: bool) -> None:
         rows = 100_000 if quick else 1_000_000
         filled = await fill_history(pg, rows)
         print(f"  stored {rows:,} historic cases in intake and dispatch in {filled:.0f}s", flush=True)
-        # The same warm-up as before the empty probes: the fill's writes settle, and both probes are measured alike.
-        await pipeline_phase(observer, intake_url, 50, 3, token, grids, tmp, bootstrap, "bench", notify_url)
-        record("intake_p50_ms_1m", sequential_latency(intake_url, token, grids), "ms", f"with {rows:,} stored cases")
-        grown = await pipeline_phase(observer, intake_url, 50, 10, token, grids, tmp, bootstrap, "bench", notify_url)
-        record("dispatch_p50_ms_1m", grown["dispatch_p50_ms"], "ms", f"report→dispatched at 50/s with {rows:,} cases")
+        await growth_probes("1m", f" with {rows:,} stored cases")
         record("intake_growth_ratio", RESULTS["intake_p50_ms_1m"] / RESULTS["intake_p50_ms_empty"], "", "target ≤ 1.2")
         record("dispatch_growth_ratio", RESULTS["dispatch_p50_ms_1m"] / RESULTS["dispatch_p50_ms_empty"], "", "target ≤ 1.2")
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-# session.info key: the outbox rows a transaction wrote (with their ``seq``), handed to the relay once it commits.
+# session.info key: the outbox records a transaction wrote (``outbox.OutboxRecord``), handed to the relay once it commits.
 COMMITTED_OUTBOX = "onegrid.outbox_written"
 
 
@@ -35,7 +35,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._after_commit: list[Callable[[list[dict[str, Any]]], None]] = []
+        self._after_commit: list[Callable[[list[Any]], None]] = []
 
     def sibling(self, *, pool_size: int) -> Database:
         """Another connection pool on the same database whose commits call the same callbacks: for a
@@ -44,7 +44,7 @@ class Database:
         other._after_commit = self._after_commit
         return other
 
-    def on_outbox_commit(self, callback: Callable[[list[dict[str, Any]]], None]) -> None:
+    def on_outbox_commit(self, callback: Callable[[list[Any]], None]) -> None:
         """Call ``callback(rows)`` after every commit that wrote outbox rows (hands them to the relay)."""
         self._after_commit.append(callback)
 

@@ -32,6 +32,7 @@ import json
 import logging
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,7 +84,7 @@ def emit(session: AsyncSession, event: Event) -> str:
         extensions={"traceparent": child_traceparent(traceparent_var.get())},
     )
     event_id = dict(headers)["ce_id"].decode()
-    session.info.setdefault(PENDING_ROWS, []).append({
+    row = {
         "event_id": event_id,
         "producer": event.producer,
         "event_type": event.type,
@@ -91,21 +92,39 @@ def emit(session: AsyncSession, event: Event) -> str:
         "headers": json.dumps([[k, v.decode()] for k, v in headers]),
         "payload": value,
         "created_at": utcnow(),
-    })
+    }
+    # The row for the table, and the Kafka key and headers as built (publishing from memory needs no re-parsing).
+    session.info.setdefault(PENDING_ROWS, []).append((row, key, headers))
     return event_id
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """A committed outbox row as the relay sends it to Kafka."""
+
+    seq: int
+    producer: str
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+    @classmethod
+    def of_row(cls, row: Row[Any]) -> OutboxRecord:
+        """A row read back from the table."""
+        headers = [(k, v.encode()) for k, v in json.loads(row.headers)]
+        return cls(row.seq, row.producer, row.key.encode(), row.payload, headers)
 
 
 @sa_event.listens_for(OrmSession, "before_commit")
 def _write_outbox(session: OrmSession) -> None:
-    rows = session.info.pop(PENDING_ROWS, None)
-    if rows:
+    pending = session.info.pop(PENDING_ROWS, None)
+    if pending:
         table = OutboxMessage.__table__
         seqs = session.connection().execute(
-            insert(table).returning(table.c.seq, sort_by_parameter_order=True), rows  # type: ignore[attr-defined]
+            insert(table).returning(table.c.seq, sort_by_parameter_order=True), [row for row, _, _ in pending]  # type: ignore[attr-defined]
         ).scalars().all()
-        for row, seq in zip(rows, seqs, strict=True):
-            row["seq"] = seq
-        session.info[COMMITTED_OUTBOX] = rows
+        session.info[COMMITTED_OUTBOX] = [OutboxRecord(seq, row["producer"], key, row["payload"], headers)
+                                          for (row, key, headers), seq in zip(pending, seqs, strict=True)]
 
 
 @sa_event.listens_for(OrmSession, "after_rollback")
@@ -126,7 +145,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
-        self._handed: deque[list[dict[str, Any]]] = deque()  # committed, to publish from memory, in commit order
+        self._handed: deque[list[OutboxRecord]] = deque()  # committed, to publish from memory, in commit order
         self._handed_rows = 0
         self._sent: list[int] = []  # seqs published from memory, deleted by the next sweep
         self._draining = True  # scan the table until it is empty: at start (an earlier run's rows) and after a failure
@@ -135,14 +154,14 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
-    def hand_over(self, rows: list[dict[str, Any]]) -> None:
-        """Called right after a commit that wrote ``rows`` to the outbox."""
+    def hand_over(self, records: list[OutboxRecord]) -> None:
+        """Called right after a commit that wrote ``records`` to the outbox."""
         if self.settings.outbox_publish_on_commit and not self._draining:
-            if self._handed_rows + len(rows) > MAX_HANDED:  # Kafka is not keeping up: the table has them
+            if self._handed_rows + len(records) > MAX_HANDED:  # Kafka is not keeping up: the table has them
                 self._start_draining()
             else:
-                self._handed.append(rows)
-                self._handed_rows += len(rows)
+                self._handed.append(records)
+                self._handed_rows += len(records)
         self._wake.set()
 
     async def run(self) -> None:
@@ -180,14 +199,16 @@ class OutboxRelay:
     def _start_draining(self) -> None:
         """Leave publishing from memory: every handed-over row is still in the table, the scan takes them in order."""
         self._draining = True
+        self._forget_handed()
+
+    def _forget_handed(self) -> None:
         self._handed.clear()
         self._handed_rows = 0
 
     async def drain(self) -> None:
         """Publish the table's rows in order until it is empty, then go back to publishing from memory."""
         await self._delete_sent()  # sent from memory already: not again
-        self._handed.clear()  # what was handed over meanwhile is in the table too
-        self._handed_rows = 0
+        self._forget_handed()  # what was handed over meanwhile is in the table too
         self._draining = False  # from here on commits hand their rows over again; the scan below sees all before
         try:
             while await self.publish_batch() == BATCH:
@@ -197,13 +218,12 @@ class OutboxRelay:
             raise
 
     async def _publish_handed(self) -> None:
-        batches = [self._handed.popleft() for _ in range(len(self._handed))]
-        self._handed_rows = 0
-        rows = [row for batch in batches for row in batch]
+        records = [record for batch in self._handed for record in batch]
+        self._forget_handed()
         producer = await self._ensure_producer()
-        await bounded(self._send_all(producer, rows), self.send_timeout)
-        self._sent.extend(row["seq"] for row in rows)
-        published_total.inc(len(rows))
+        await bounded(self._send_all(producer, records), self.send_timeout)
+        self._sent.extend(record.seq for record in records)
+        published_total.inc(len(records))
 
     async def sweep(self) -> None:
         """Delete what was published from memory, and publish rows no commit of this process handed over."""
@@ -244,19 +264,13 @@ class OutboxRelay:
             if not rows:
                 return 0
             producer = await self._ensure_producer()
-            await bounded(self._send_all(producer, rows), self.send_timeout)
+            await bounded(self._send_all(producer, [OutboxRecord.of_row(row) for row in rows]), self.send_timeout)
         published_total.inc(len(rows))
         return len(rows)
 
-    async def _send_all(self, producer: AIOKafkaProducer, rows: Sequence[Row[Any] | dict[str, Any]]) -> None:
-        futures = []
-        for row in rows:
-            if isinstance(row, dict):
-                producer_name, key, headers_json, payload = row["producer"], row["key"], row["headers"], row["payload"]
-            else:
-                producer_name, key, headers_json, payload = row.producer, row.key, row.headers, row.payload
-            headers = [(k, v.encode()) for k, v in json.loads(headers_json)]
-            futures.append(await producer.send(self.settings.topic(producer_name), payload, key=key.encode(), headers=headers))
+    async def _send_all(self, producer: AIOKafkaProducer, records: Sequence[OutboxRecord]) -> None:
+        futures = [await producer.send(self.settings.topic(r.producer), r.value, key=r.key, headers=r.headers)
+                   for r in records]
         await asyncio.gather(*futures)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:

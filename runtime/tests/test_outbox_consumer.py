@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import uuid
+from contextlib import asynccontextmanager
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -144,28 +145,32 @@ async def test_relay_gives_up_in_bounded_time_when_the_broker_is_down_and_loses_
     await db.dispose()
 
 
-async def _run_relay(relay: OutboxRelay) -> asyncio.Task:
-    await relay._ensure_producer()  # connected, so the timings below measure the relay's work only
-    await relay.drain()  # what run() does first: the table is empty, so it publishes from memory from now on
-    return asyncio.create_task(relay.run())
-
-
-async def _stop_relay(relay: OutboxRelay, task: asyncio.Task) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await relay.close()
+@asynccontextmanager
+async def _running_relay(make_database, kafka_bootstrap, topic_prefix, *, send_timeout: float = 10.0, **options):
+    """A relay running over a fresh outbox, already publishing from memory (what ``run()`` does after its first
+    drain of an empty table); yields (database, relay, settings) and stops them after."""
+    url = make_database("rt")
+    db = await _database(url)
+    settings = _settings(url, kafka_bootstrap, topic_prefix, **options)
+    relay = OutboxRelay(db, settings, send_timeout=send_timeout)
+    await relay._ensure_producer()  # connected, so the timings in the tests measure the relay's work only
+    await relay.drain()
+    task = asyncio.create_task(relay.run())
+    try:
+        yield db, relay, settings
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await relay.close()
+        await db.dispose()
 
 
 async def test_commits_are_published_from_memory_in_commit_order_and_deleted_by_the_sweep(make_database, kafka_bootstrap, topic_prefix):
-    url = make_database("rt")
-    db = await _database(url)
-    settings = _settings(url, kafka_bootstrap, topic_prefix, relay_poll_seconds=60.0, outbox_sweep_seconds=60.0)
-    relay = OutboxRelay(db, settings)
-    task = await _run_relay(relay)
     case_id = uuid.uuid4()
     kinds = [_event(case_id), CaseResolved(case_id=case_id, jurisdiction="YYB", department="D07", note="fixed"),
              CaseVerified(case_id=case_id, jurisdiction="YYB", note="checked"), CaseClosed(case_id=case_id, jurisdiction="YYB", outcome="verified")]
-    try:
+    async with _running_relay(make_database, kafka_bootstrap, topic_prefix, relay_poll_seconds=60.0,
+                              outbox_sweep_seconds=60.0) as (db, relay, settings):
         for event in kinds:  # four commits of one case, as its handlers would make them
             async with db.transaction() as s:
                 emit(s, event)
@@ -174,42 +179,30 @@ async def test_commits_are_published_from_memory_in_commit_order_and_deleted_by_
         assert await pending_count_of(db) == 4
         await relay.sweep()
         assert await pending_count_of(db) == 0
-    finally:
-        await _stop_relay(relay, task)
     assert [dict(r.headers)["ce_type"].decode() for r in records] == [e.type for e in kinds]
-    await db.dispose()
 
 
 async def test_rows_no_commit_handed_over_are_published_once_they_are_old_enough(make_database, kafka_bootstrap, topic_prefix):
-    url = make_database("rt")
-    db = await _database(url)
-    settings = _settings(url, kafka_bootstrap, topic_prefix, outbox_sweep_seconds=0.2, outbox_orphan_seconds=0.5)
-    relay = OutboxRelay(db, settings)
-    task = await _run_relay(relay)
-    other = Database(url)  # another process's commit (a command-line import, a crashed replica): nobody hands it over
-    try:
-        async with other.transaction() as s:
-            event_id = emit(s, _event())
+    async with _running_relay(make_database, kafka_bootstrap, topic_prefix, outbox_sweep_seconds=0.2,
+                              outbox_orphan_seconds=0.5) as (db, relay, settings):
+        other = Database(settings.database_url)  # another process's commit (an import, a crashed replica): nobody hands it over
+        try:
+            async with other.transaction() as s:
+                event_id = emit(s, _event())
+        finally:
+            await other.dispose()
         records = await _read_topic(kafka_bootstrap, settings.topic("dispatch"), 1, timeout=10)
         assert [dict(r.headers)["ce_id"].decode() for r in records] == [event_id]
         assert await pending_count_of(db) == 0
-    finally:
-        await _stop_relay(relay, task)
-        await other.dispose()
-    await db.dispose()
 
 
 async def test_when_publishing_from_memory_fails_the_table_is_drained_in_order_and_nothing_is_lost(make_database, kafka_bootstrap, topic_prefix):
-    url = make_database("rt")
-    db = await _database(url)
-    settings = _settings(url, kafka_bootstrap, topic_prefix, relay_poll_seconds=0.2, outbox_sweep_seconds=60.0)
-    relay = OutboxRelay(db, settings, send_timeout=1.0)
-    task = await _run_relay(relay)
     case_id = uuid.uuid4()
-    try:
+    sent = ["first", "second", "third"]
+    async with _running_relay(make_database, kafka_bootstrap, topic_prefix, send_timeout=1.0, relay_poll_seconds=0.2,
+                              outbox_sweep_seconds=60.0) as (db, relay, settings):
         relay.settings.kafka_bootstrap_servers = f"127.0.0.1:{_closed_port()}"  # the broker goes away
         await relay._drop_producer()
-        sent = ["first", "second", "third"]
         async with db.transaction() as s:
             emit(s, CaseVerified(case_id=case_id, jurisdiction="YYB", note="first"))
         for _ in range(100):
@@ -227,28 +220,18 @@ async def test_when_publishing_from_memory_fails_the_table_is_drained_in_order_a
                 break
             await asyncio.sleep(0.2)
         assert await pending_count_of(db) == 0
-    finally:
-        await _stop_relay(relay, task)
     notes = [json.loads(r.value)["note"] for r in records]
     assert notes == sent  # each once (the inbox would skip a repeat), in commit order
-    await db.dispose()
 
 
 async def test_with_publishing_on_commit_off_every_send_goes_through_the_table(make_database, kafka_bootstrap, topic_prefix):
-    url = make_database("rt")
-    db = await _database(url)
-    settings = _settings(url, kafka_bootstrap, topic_prefix, outbox_publish_on_commit=False, outbox_sweep_seconds=60.0)
-    relay = OutboxRelay(db, settings)
-    task = await _run_relay(relay)
-    try:
+    async with _running_relay(make_database, kafka_bootstrap, topic_prefix, outbox_publish_on_commit=False,
+                              outbox_sweep_seconds=60.0) as (db, relay, settings):
         async with db.transaction() as s:
             emit(s, _event())
         await _read_topic(kafka_bootstrap, settings.topic("dispatch"), 1, timeout=10)
         assert await pending_count_of(db) == 0  # taken off the table as it was sent, no sweep needed
         assert relay._sent == []
-    finally:
-        await _stop_relay(relay, task)
-    await db.dispose()
 
 
 def _closed_port() -> int:

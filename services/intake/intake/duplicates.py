@@ -23,7 +23,6 @@ from intake.models import IS_CASE, Report
 from intake.status import OPEN_STATUSES
 
 RULES_FILE = Path(__file__).with_name("duplicates.yaml")
-REPORT = Report.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule
     compared (a busy grid has hundreds of open cases: building them as ORM objects cost more than everything else
     a report does)."""
     lat, lon, grid = report["lat"], report["lon"], report["grid"]
-    c = REPORT.c
+    c = Report.__table__.c  # type: ignore[attr-defined]
     # IS_CASE as plain SQL (no parameters), so the planner can match the partial index's predicate; then open ones only.
     query = select(c.id, c.lat, c.lon, c.grid, c.category, c.description, c.reported_at).where(
         text(IS_CASE), c.status.in_(OPEN_STATUSES), c.jurisdiction == report["jurisdiction"],

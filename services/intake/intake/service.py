@@ -25,7 +25,7 @@ from intake.grids import GridIndex
 from intake.households import household_flags
 from intake.models import Attachment, Household, Report, ReportAccepted, ReportCreate, Resident, TimelineEntry
 from intake.status import STATUS_BY_EVENT, describe
-from intake.writer import REPORT, CaseWriter, NewCase, case_number, case_reported
+from intake.writer import REPORT, CaseWriter, NewCase, case_number, case_reported, joined_summary, timeline_row
 
 # The channel each kind of caller reports through, and the channels it may name.
 DEFAULT_CHANNEL = {Role.resident: "resident_app", Role.grid_member: "grid_app", Role.dispatcher: "hotline",
@@ -172,13 +172,11 @@ async def link_duplicate(
     )
     event_id = emit(session, event)
     add_own_timeline(session, primary, event, event_id, status=primary.status,
-                     summary=f"Another report about the same problem was joined to this case ({reason}); "
-                             f"{primary.reporters} reports in all.")
+                     summary=joined_summary(reason, primary.reporters))
 
 
 def add_own_timeline(session: AsyncSession, report: Report, event: Event, event_id: str, *, status: str, summary: str) -> None:
-    session.add(TimelineEntry(case_id=report.id, event_id=event_id, event_type=event.type, occurred_at=event.occurred_at,
-                              status=status, summary=summary, data=json.loads(event.model_dump_json())))
+    session.add(TimelineEntry(**timeline_row(report.id, event, event_id, status=status, summary=summary)))
 
 
 def _channel(body: ReportCreate, reporter: Principal) -> str:

@@ -29,6 +29,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from onegrid_contracts import Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_runtime.aio import stopping
@@ -158,12 +159,8 @@ class CaseWriter:
                     case_id=primary["id"], jurisdiction=primary["jurisdiction"], actor=case.actor, report_id=row["id"],
                     reporter_id=row["reporter_id"], channel=row["channel"], reporters=primary["reporters"],
                     how="automatic", reason=match.reason)
-                timeline.append({
-                    "case_id": primary["id"], "event_id": emit(session, event), "event_type": event.type,
-                    "occurred_at": event.occurred_at, "status": primary["status"],
-                    "data": json.loads(event.model_dump_json()),
-                    "summary": f"Another report about the same problem was joined to this case ({match.reason}); "
-                               f"{primary['reporters']} reports in all."})
+                timeline.append(timeline_row(primary["id"], event, emit(session, event), status=primary["status"],
+                                             summary=joined_summary(match.reason, primary["reporters"])))
                 answers.append(ReportAccepted(
                     case_id=primary["id"], case_number=primary["case_number"], grid=primary["grid"],
                     community=primary["community"], status=primary["status"], report_id=row["id"],
@@ -225,6 +222,17 @@ async def attach(connection: AsyncConnection, cases: list[NewCase], now: datetim
             for case in cases for url in case.media_urls]
     if urls:
         await connection.execute(insert(ATTACHMENT), urls)
+
+
+def timeline_row(case_id: uuid.UUID, event: Event, event_id: str, *, status: str, summary: str) -> dict[str, Any]:
+    """A ``timeline_entry`` row for one of intake's own events about a case."""
+    return {"case_id": case_id, "event_id": event_id, "event_type": event.type, "occurred_at": event.occurred_at,
+            "status": status, "summary": summary, "data": json.loads(event.model_dump_json())}
+
+
+def joined_summary(reason: str, reporters: int) -> str:
+    """The primary case's timeline line when a report is linked to it."""
+    return f"Another report about the same problem was joined to this case ({reason}); {reporters} reports in all."
 
 
 def case_reported(report: dict[str, Any], *, actor: dict[str, Any], attachments: list[str]) -> CaseReported:
