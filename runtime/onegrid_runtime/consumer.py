@@ -24,13 +24,11 @@ from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from onegrid_contracts import Envelope, Event, from_kafka
 from onegrid_contracts.envelope import InvalidEnvelope
 from prometheus_client import Counter
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import Database, UtcDateTime, utcnow
+from onegrid_runtime.db import Database, UtcDateTime, insert_rows_async, utcnow
 from onegrid_runtime.logs import case_id_var, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
@@ -114,14 +112,11 @@ async def _record_in_inbox(session: AsyncSession, envelopes: list[Envelope]) -> 
     """Record the events' ids in the inbox in one statement and return those not applied before, in
     order. ON CONFLICT DO NOTHING makes a replica applying the same event concurrently wait for the
     other's commit and then skip it, instead of failing."""
-    connection = await session.connection()
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[connection.dialect.name]
     now = utcnow()
     by_id = {e.id: e for e in envelopes}  # a redelivery within one fetch counts once
-    statement = (insert(InboxEntry.__table__).on_conflict_do_nothing(index_elements=["event_id"])  # type: ignore[arg-type]
-                 .returning(InboxEntry.__table__.c.event_id))  # type: ignore[attr-defined]
     rows = [{"event_id": e.id, "event_type": e.type, "processed_at": now} for e in by_id.values()]
-    fresh = {event_id for (event_id,) in (await connection.execute(statement, rows)).all()}
+    fresh = set(await insert_rows_async(await session.connection(), InboxEntry.__table__, rows,  # type: ignore[arg-type]
+                                        returning="event_id", skip_conflicts_on="event_id"))
     return [e for e in by_id.values() if e.id in fresh]
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from onegrid_contracts import Event, to_kafka
 from prometheus_client import Counter
-from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func, insert
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, delete, func
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session as OrmSession
@@ -47,7 +47,7 @@ from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import COMMITTED_OUTBOX, Database, UtcDateTime, advisory_xact_lock, utcnow
+from onegrid_runtime.db import COMMITTED_OUTBOX, Database, UtcDateTime, advisory_xact_lock, insert_rows, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
@@ -119,10 +119,8 @@ class OutboxRecord:
 def _write_outbox(session: OrmSession) -> None:
     pending = session.info.pop(PENDING_ROWS, None)
     if pending:
-        table = OutboxMessage.__table__
-        seqs = session.connection().execute(
-            insert(table).returning(table.c.seq, sort_by_parameter_order=True), [row for row, _, _ in pending]  # type: ignore[attr-defined]
-        ).scalars().all()
+        seqs = insert_rows(session.connection(), OutboxMessage.__table__, [row for row, _, _ in pending],  # type: ignore[arg-type]
+                           returning="seq")
         session.info[COMMITTED_OUTBOX] = [OutboxRecord(seq, row["producer"], key, row["payload"], headers)
                                           for (row, key, headers), seq in zip(pending, seqs, strict=True)]
 

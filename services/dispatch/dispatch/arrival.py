@@ -30,9 +30,9 @@ from onegrid_contracts.events import (
     RoutingCandidate,
     RoutingDecision,
 )
-from onegrid_runtime.db import utcnow
+from onegrid_runtime.db import insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.config import DispatchSettings
@@ -123,8 +123,8 @@ async def register_cases(*, session: AsyncSession, events: list[CaseReported],
             model, model_resolved = await kit.models.active(session), True
         route(session=session, case=case, rule=rule, model=model, kit=kit, settings=settings, log=log)
     if cases:
-        await conn.execute(insert(CASE), [case.row() for case in cases])
-        await conn.execute(insert(CASE_ACTION), log.rows)
+        await insert_rows_async(conn, CASE, [case.row() for case in cases])
+        await insert_rows_async(conn, CASE_ACTION, log.rows)
     return cases
 
 

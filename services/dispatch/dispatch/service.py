@@ -27,9 +27,9 @@ from onegrid_contracts.events import (
     RoutingDecision,
 )
 from onegrid_runtime.auth import Principal, Role
-from onegrid_runtime.db import utcnow
+from onegrid_runtime.db import insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.calendar import WorkingCalendar
@@ -157,7 +157,7 @@ async def record_ratings(*, session: AsyncSession, events: list[CaseRated], sett
         return
     await conn.execute(update(CASE).where(CASE.c.id == bindparam("b_id"))
                        .values(rating=bindparam("rating"), rated_at=bindparam("rated_at")), list(ratings.values()))
-    await conn.execute(insert(CaseAction.__table__), actions)
+    await insert_rows_async(conn, CaseAction.__table__, actions)
     for event, department in reopening:  # rare: the ORM lifecycle, as from the dispatcher's REST route
         case = await session.get(Case, event.case_id, populate_existing=True)
         assert case is not None

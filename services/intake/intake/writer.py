@@ -33,9 +33,9 @@ from onegrid_contracts import Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_runtime.aio import stopping
-from onegrid_runtime.db import Database, utcnow
+from onegrid_runtime.db import Database, insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import insert, text, update
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.duplicates import DuplicateMatch, DuplicateRules, choose_primary, open_cases_near, rule_for_report
@@ -134,7 +134,7 @@ class CaseWriter:
             for primary_id, count in linked.items():
                 if primary_id in opened:
                     opened[primary_id]["reporters"] += count
-            await connection.execute(insert(REPORT), rows)
+            await insert_rows_async(connection, REPORT, rows)
             await attach(connection, cases, now)
             primaries = {row_id: {**row, "reporters": 1} for row_id, row in opened.items()}
             for primary_id, count in linked.items():
@@ -166,7 +166,7 @@ class CaseWriter:
                     community=primary["community"], status=primary["status"], report_id=row["id"],
                     duplicate_of=primary["id"], reporters=primary["reporters"]))
             if timeline:
-                await connection.execute(insert(TIMELINE), timeline)
+                await insert_rows_async(connection, TIMELINE, timeline)
         return answers
 
     async def _find_duplicates(self, connection: AsyncConnection, cases: list[NewCase], now: datetime
@@ -221,7 +221,7 @@ async def attach(connection: AsyncConnection, cases: list[NewCase], now: datetim
              "uploaded_by": case.actor["id"], "created_at": now}
             for case in cases for url in case.media_urls]
     if urls:
-        await connection.execute(insert(ATTACHMENT), urls)
+        await insert_rows_async(connection, ATTACHMENT, urls)
 
 
 def timeline_row(case_id: uuid.UUID, event: Event, event_id: str, *, status: str, summary: str) -> dict[str, Any]:

@@ -24,9 +24,9 @@ from typing import Any
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationsRecorded, RecordedMessage
-from onegrid_runtime.db import utcnow
+from onegrid_runtime.db import insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -162,9 +162,9 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
     await _write_contacts(conn, contacts, stored_contacts)
     await _write_directory(conn, batch, directory)
     if notes:
-        await conn.execute(insert(NOTIFICATIONS), notes)
+        await insert_rows_async(conn, NOTIFICATIONS, notes)
     if deliveries:
-        await conn.execute(insert(DELIVERIES), deliveries)
+        await insert_rows_async(conn, DELIVERIES, deliveries)
         wake_after_commit(session, settings)
     await _write_waiting(conn, waiting)
     return notes
@@ -361,7 +361,7 @@ async def _write_contacts(conn: AsyncConnection, contacts: dict[uuid.UUID, CaseF
         elif row != stored[case_id]:
             changed.append({"b_case_id": case_id, **{k: v for k, v in row.items() if k != "case_id"}})
     if new:
-        await conn.execute(insert(CONTACTS), new)
+        await insert_rows_async(conn, CONTACTS, new)
     if changed:
         await conn.execute(update(CONTACTS).where(CONTACTS.c.case_id == bindparam("b_case_id")), changed)
 
@@ -378,7 +378,7 @@ async def _write_directory(conn: AsyncConnection, batch: Batch, directory: dict[
         else:
             new.append({"address": address, **{n: None for n in DIRECTORY_FIELDS}, **learnt, "updated_at": now})
     if new:
-        await conn.execute(insert(RECIPIENTS), new)
+        await insert_rows_async(conn, RECIPIENTS, new)
     if changed:
         await conn.execute(update(RECIPIENTS).where(RECIPIENTS.c.address == bindparam("b_address")), changed)
 
@@ -391,7 +391,7 @@ async def _write_waiting(conn: AsyncConnection, waiting: dict[uuid.UUID, list[Wa
     gone = [w.event_id for w in every if w.stored and w.gone]
     changed = [{"b_event_id": w.event_id, "missing": w.missing} for w in every if w.stored and w.changed and not w.gone]
     if new:
-        await conn.execute(insert(DEFERRED), new)
+        await insert_rows_async(conn, DEFERRED, new)
     if gone:
         await conn.execute(delete(DEFERRED).where(DEFERRED.c.event_id.in_(gone)))
     if changed:
