@@ -4,6 +4,7 @@ error handlers, trace-context middleware, health routes, and the ``Session`` dep
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -65,6 +66,11 @@ def create_app(
         for loop in background or []:
             tasks.append(asyncio.create_task(loop(app), name=getattr(loop, "__name__", "background")))
         relay.wake()  # publish whatever an earlier run committed but did not send
+        # What startup loaded (modules, models, catalog, grids) lives as long as the process: out of the
+        # cyclic collector's sight, so its full collections no longer walk it again and again.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 10, 10)
         log.info("%s started", settings.service_name)
         try:
             yield
