@@ -326,6 +326,9 @@ async def fill_history(pg: str, rows: int) -> float:
             await conn.execute("CHECKPOINT")
         finally:
             await conn.close()
+    # And the operating system's dirty pages too (WAL segments, VACUUM's writes): otherwise their writeback
+    # competes with the probes' commits (each waits for a WAL flush) for the disk.
+    os.sync()
     return time.monotonic() - started
 
 

@@ -75,7 +75,7 @@ async def create_report(
     Returns (answer, created)."""
     if session is None and reads_registers(body, reporter, idempotency_key):
         raise RuntimeError("this report reads the registers: create_report needs a session")
-    digest = body_hash(body)
+    digest = body_hash(body) if idempotency_key else None  # only a replay under the same key compares it
     if idempotency_key:
         earlier = await _replay(session, reporter, idempotency_key, digest)
         if earlier is not None:
@@ -125,7 +125,8 @@ async def create_report(
     return accepted, True
 
 
-async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: str, digest: str) -> ReportAccepted | None:
+async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: str, digest: str | None
+                  ) -> ReportAccepted | None:
     """The answer already given for this Idempotency-Key, if any (409 when the body differs)."""
     earlier = (
         await session.exec(
