@@ -157,8 +157,10 @@ class Observer:
     async def run(self) -> None:
         from aiokafka import AIOKafkaConsumer
 
+        # A long poll, as the services': the broker answers as soon as a record is there, so the wait bounds only
+        # an idle poll (5 ms made the observer and the broker spend ~0.65 ms of CPU per report at 200/s on polling).
         consumer = AIOKafkaConsumer(f"{self.prefix}.intake.v1", f"{self.prefix}.dispatch.v1", f"{self.prefix}.notify.v1",
-                                    bootstrap_servers=self.bootstrap, fetch_max_wait_ms=5, auto_offset_reset="earliest",
+                                    bootstrap_servers=self.bootstrap, fetch_max_wait_ms=250, auto_offset_reset="earliest",
                                     group_id=f"observer-{uuid.uuid4().hex[:6]}", max_poll_records=2000,
                                     enable_auto_commit=False)
         await consumer.start()
