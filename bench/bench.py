@@ -444,8 +444,7 @@ async def main(quick: bool) -> None:
         baseline.terminate()
         baseline.wait()
         baseline = None
-        baseline_rps = sum(rps for rps, _ in runs["baseline"]) / 2
-        intake_rps = sum(rps for rps, _ in runs["intake"]) / 2
+        baseline_rps, intake_rps = (sum(rps for rps, _ in runs[name]) / len(runs[name]) for name in ("baseline", "intake"))
         each = {name: " / ".join(f"{rps:,.0f}" for rps, _ in done) for name, done in runs.items()}
         cpu = {name: max(cpu for _, cpu in done) for name, done in runs.items()}
         record("baseline_rps", baseline_rps, "req/s", f"bare FastAPI, 1 uvicorn worker, wrk -t2 -c64, mean of "

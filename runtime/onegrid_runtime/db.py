@@ -123,11 +123,13 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     CPU than the database's own insert. Elsewhere (SQLite) it is SQLAlchemy's ordinary multi-row insert."""
     if not rows:
         return []
-    if returning is not None and table.c[returning].autoincrement is not True and skip_conflicts_on is None:
+    serial = returning is not None and table.c[returning].autoincrement is True
+    if returning is not None and not serial and skip_conflicts_on is None:
         raise ValueError(f"insert_rows returns in row order only a serial column, not {returning!r}")
-    if connection.dialect.name != "postgresql":
-        return _insert_rows_sqlalchemy(connection, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
     names = tuple(rows[0])
+    _check_columns(table, names)
+    if connection.dialect.name != "postgresql":
+        return _insert_rows_sqlite(connection, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
     sql, converters = _unnest_insert(table, names, returning, skip_conflicts_on, connection.dialect)
     columns = [[row[name] for row in rows] for name in names]
     for index, convert in converters:
@@ -138,7 +140,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     # Rows are inserted in ordinality order, so a serial column's values rise with it (RETURNING's own
     # order is not guaranteed, hence the sort).
     values = [value for (value,) in result]
-    return sorted(values) if table.c[returning].autoincrement is True else values
+    return sorted(values) if serial else values
 
 
 async def insert_rows_async(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], *,
@@ -149,8 +151,8 @@ async def insert_rows_async(connection: AsyncConnection, table: Table, rows: lis
     return await connection.run_sync(insert_rows, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
 
 
-def _insert_rows_sqlalchemy(connection: Connection, table: Table, rows: list[dict[str, Any]], *, returning: str | None,
-                            skip_conflicts_on: str | None) -> list[Any]:
+def _insert_rows_sqlite(connection: Connection, table: Table, rows: list[dict[str, Any]], *, returning: str | None,
+                        skip_conflicts_on: str | None) -> list[Any]:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     statement = insert(table) if skip_conflicts_on is None else \
@@ -164,13 +166,19 @@ def _insert_rows_sqlalchemy(connection: Connection, table: Table, rows: list[dic
 
 
 @lru_cache(maxsize=64)
+def _check_columns(table: Table, names: tuple[str, ...]) -> None:
+    """Columns with a Python-side default must be given: the arrays sent to PostgreSQL bypass SQLAlchemy's
+    defaults, and refusing them on SQLite too keeps the two databases alike."""
+    missing = [c.name for c in table.columns if c.name not in names and c.default is not None]
+    if missing:
+        raise ValueError(f"insert_rows into {table.name}: columns with Python defaults must be given: {missing}")
+
+
+@lru_cache(maxsize=64)
 def _unnest_insert(table: Table, names: tuple[str, ...], returning: str | None, skip_conflicts_on: str | None,
                    dialect: Any) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
     """The statement for these columns, and the columns' bind processors (the conversions SQLAlchemy
     applies before the driver: JSON to text, type decorators)."""
-    missing = [c.name for c in table.columns if c.name not in names and c.default is not None]
-    if missing:
-        raise ValueError(f"insert_rows into {table.name}: columns with Python defaults must be given: {missing}")
     converters: list[tuple[int, Callable[[Any], Any]]] = []
     arrays = []
     for index, name in enumerate(names):

@@ -75,9 +75,8 @@ async def create_report(
     Returns (answer, created)."""
     if session is None and reads_registers(body, reporter, idempotency_key):
         raise RuntimeError("this report reads the registers: create_report needs a session")
-    digest = body_hash(body) if idempotency_key else None  # only a replay under the same key compares it
     if idempotency_key:
-        earlier = await _replay(session, reporter, idempotency_key, digest)
+        earlier = await _replay(session, reporter, idempotency_key, body)
         if earlier is not None:
             return earlier, False
 
@@ -106,9 +105,9 @@ async def create_report(
         danger_to_property=body.danger_to_property, vulnerability_flags=sorted(flags), reporter_id=reporter_id,
         reporter_name=body.reporter.name.strip() if body.reporter and body.reporter.name else None,
         reporter_phone=body.reporter.phone if body.reporter else None, occurred_at=occurred_at, reported_at=now,
-        idempotency_key=idempotency_key, body_hash=digest, open311_token=open311_token, primary_case_id=None,
-        duplicate_reason=None, reporters=1, status="received", department=None, expected_at=None, resolved_at=None,
-        status_at=now,
+        idempotency_key=idempotency_key, body_hash=body_hash(body) if idempotency_key else None,  # for _replay
+        open311_token=open311_token, primary_case_id=None, duplicate_reason=None, reporters=1, status="received",
+        department=None, expected_at=None, resolved_at=None, status_at=now,
     )
 
     new_case = NewCase(row=row, actor=reporter.actor(), photo_ids=[a.id for a in attachments],
@@ -119,15 +118,16 @@ async def create_report(
         accepted = await writer.open(new_case)  # a new case, or linked to the open case it duplicates
     except IntegrityError:
         # The same key raced in from another request: answer as that one was answered.
-        if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, digest)):
+        if idempotency_key and (earlier := await _replay(session, reporter, idempotency_key, body)):
             return earlier, False
         raise
     return accepted, True
 
 
-async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: str, digest: str | None
+async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: str, body: ReportCreate
                   ) -> ReportAccepted | None:
-    """The answer already given for this Idempotency-Key, if any (409 when the body differs)."""
+    """The answer already given for this Idempotency-Key, if any (409 when the body differs: only then is the
+    body hashed, and only reports with a key store their hash)."""
     earlier = (
         await session.exec(
             select(Report).where(Report.jurisdiction == reporter.jurisdiction, Report.idempotency_key == idempotency_key)
@@ -135,7 +135,7 @@ async def _replay(session: AsyncSession, reporter: Principal, idempotency_key: s
     ).first()
     if earlier is None:
         return None
-    if earlier.body_hash != digest:
+    if earlier.body_hash != body_hash(body):
         raise Conflict(f"Idempotency-Key {idempotency_key!r} was already used with a different body")
     return await accepted_answer(session, earlier)
 
