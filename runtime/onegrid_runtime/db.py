@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Table, TypeDecorator, event, insert, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # session.info key: the outbox records a transaction wrote (``outbox.OutboxRecord``), handed to the relay once it commits.
@@ -123,32 +125,73 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     CPU than the database's own insert. Elsewhere (SQLite) it is SQLAlchemy's ordinary multi-row insert."""
     if not rows:
         return []
-    serial = returning is not None and table.c[returning].autoincrement is True
-    if returning is not None and not serial and skip_conflicts_on is None:
-        raise ValueError(f"insert_rows returns in row order only a serial column, not {returning!r}")
-    names = tuple(rows[0])
-    _check_columns(table, names)
+    serial = _check(table, rows, returning, skip_conflicts_on)
     if connection.dialect.name != "postgresql":
         return _insert_rows_sqlite(connection, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
-    sql, converters = _unnest_insert(table, names, returning, skip_conflicts_on, connection.dialect)
-    columns = [[row[name] for row in rows] for name in names]
-    for index, convert in converters:
-        columns[index] = [convert(value) for value in columns[index]]
-    result = connection.exec_driver_sql(sql, tuple(columns))
-    if returning is None:
-        return []
-    # Rows are inserted in ordinality order, so a serial column's values rise with it (RETURNING's own
-    # order is not guaranteed, hence the sort).
-    values = [value for (value,) in result]
-    return sorted(values) if serial else values
+    sql, columns = _unnest_arguments(table, rows, returning, skip_conflicts_on, connection.dialect)
+    return _returned(await_only(_on_driver(connection.connection.dbapi_connection, connection.dialect, sql, columns)),
+                     serial)
 
 
 async def insert_rows_async(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], *,
                             returning: str | None = None, skip_conflicts_on: str | None = None) -> list[Any]:
-    """``insert_rows`` on an async connection."""
+    """``insert_rows`` on an async connection (on PostgreSQL straight to the driver, without the hop into
+    SQLAlchemy's synchronous layer and back)."""
     if not rows:
         return []
-    return await connection.run_sync(insert_rows, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
+    if connection.dialect.name != "postgresql":
+        return await connection.run_sync(insert_rows, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
+    serial = _check(table, rows, returning, skip_conflicts_on)
+    sql, columns = _unnest_arguments(table, rows, returning, skip_conflicts_on, connection.dialect)
+    raw = await connection.get_raw_connection()
+    return _returned(await _on_driver(raw.dbapi_connection, connection.dialect, sql, columns), serial)
+
+
+def _check(table: Table, rows: list[dict[str, Any]], returning: str | None, skip_conflicts_on: str | None) -> bool:
+    """Refuses what insert_rows cannot do alike on both databases; says whether the returned column is serial."""
+    serial = returning is not None and table.c[returning].autoincrement is True
+    if returning is not None and not serial and skip_conflicts_on is None:
+        raise ValueError(f"insert_rows returns in row order only a serial column, not {returning!r}")
+    _check_columns(table, tuple(rows[0]))
+    return serial
+
+
+def _unnest_arguments(table: Table, rows: list[dict[str, Any]], returning: str | None, skip_conflicts_on: str | None,
+                      dialect: Any) -> tuple[str, list[list[Any]]]:
+    """The unnest statement and its arguments: one list per column, converted as SQLAlchemy would."""
+    names = tuple(rows[0])
+    sql, converters = _unnest_insert(table, names, returning, skip_conflicts_on, dialect)
+    columns = [[row[name] for row in rows] for name in names]
+    for index, convert in converters:
+        columns[index] = [convert(value) for value in columns[index]]
+    return sql, columns
+
+
+def _returned(records: list[Any], serial: bool) -> list[Any]:
+    # Rows are inserted in ordinality order, so a serial column's values rise with it (RETURNING's own
+    # order is not guaranteed, hence the sort).
+    values = [record[0] for record in records]
+    return sorted(values) if serial else values
+
+
+async def _on_driver(adapted: Any, dialect: Any, sql: str, arguments: list[Any]) -> list[Any]:
+    """Run ``sql`` on the asyncpg connection under SQLAlchemy's adapter, inside the adapter's transaction
+    (which SQLAlchemy begins only with its first statement, so it is begun here if need be). SQLAlchemy's
+    own path (``exec_driver_sql``) cost ~135 µs of CPU per statement against ~55 µs for the driver's call,
+    measured on this machine. Errors are raised as SQLAlchemy raises them (``IntegrityError``...)."""
+    try:
+        async with adapted._execute_mutex:
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+            return await adapted._connection.fetch(sql, *arguments)
+    except Exception as error:
+        if isinstance(error, DBAPIError):
+            raise
+        try:
+            adapted._handle_exception(error)  # asyncpg's error as the adapter's DBAPI error
+        except Exception as translated:
+            raise DBAPIError.instance(sql, arguments, translated, dialect.loaded_dbapi.Error, dialect=dialect) from error
+        raise
 
 
 def _insert_rows_sqlite(connection: Connection, table: Table, rows: list[dict[str, Any]], *, returning: str | None,

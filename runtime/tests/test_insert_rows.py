@@ -76,6 +76,45 @@ async def test_a_bad_row_fails_the_whole_statement_and_nothing_is_written(db):
     assert count == 0
 
 
+class Undo(Exception):
+    pass
+
+
+@pytest.mark.parametrize("form", ["async", "sync"])
+async def test_an_insert_that_opens_the_transaction_is_part_of_it(db, form):
+    """On PostgreSQL the insert goes to the driver, and SQLAlchemy begins its transaction only with its own
+    first statement: an insert that comes first must still begin it, and roll back with it."""
+    with pytest.raises(Undo):
+        async with db.transaction() as session:
+            connection = await session.connection()
+            if form == "async":
+                await insert_rows_async(connection, ROW, rows(2))
+            else:
+                await connection.run_sync(insert_rows, ROW, rows(2))
+            seen = (await connection.execute(text("SELECT count(*) FROM insert_probe"))).scalar_one()
+            assert seen == 2  # the same transaction sees its own rows
+            raise Undo
+    async with db.transaction() as session:
+        count = (await (await session.connection()).execute(text("SELECT count(*) FROM insert_probe"))).scalar_one()
+    assert count == 0
+
+
+async def test_a_duplicate_raises_sqlalchemys_integrity_error_and_nothing_of_its_transaction_stays(db):
+    from sqlalchemy.exc import IntegrityError
+
+    first = rows(1)
+    async with db.transaction() as session:
+        await insert_rows_async(await session.connection(), ROW, first)
+    with pytest.raises(IntegrityError):  # what callers catch (intake's idempotency race), on both databases
+        async with db.transaction() as session:
+            connection = await session.connection()
+            await insert_rows_async(connection, ROW, rows(1, start=1))
+            await insert_rows_async(connection, ROW, first)
+    async with db.transaction() as session:
+        names = (await (await session.connection()).execute(select(ROW.c.name))).scalars().all()
+    assert names == ["row 0"]
+
+
 async def test_mistakes_are_refused_before_anything_is_sent(db):
     async with db.transaction() as session:
         connection = await session.connection()
