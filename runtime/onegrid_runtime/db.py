@@ -5,13 +5,25 @@ flush and query, and the state change commits together with its outbox rows."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Table, TypeDecorator, event, insert, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Table,
+    TypeDecorator,
+    any_,
+    bindparam,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
@@ -110,6 +122,18 @@ async def advisory_xact_lock(session: AsyncSession, name: str, *, wait: bool = T
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     result = await session.exec(text(f"SELECT {function}(:k)").bindparams(k=zlib.crc32(name.encode())))  # type: ignore[call-overload]
     return True if wait else bool(result.scalar())
+
+
+def among(connection: Connection | AsyncConnection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` for a list of values only known at run time (a batch's ids). On PostgreSQL it is
+    ``column = ANY($1)`` with the values as one array parameter: an ``IN`` list is one parameter per value,
+    which SQLAlchemy renders and PostgreSQL parses and plans anew for every list length (100 ids: 750–810 µs
+    of client CPU and ~2.1 ms of wall time, against ~300 µs and ~0.46 ms with the array, measured on this
+    machine). Elsewhere (SQLite) the ordinary ``IN``."""
+    values = list(values)
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], *, returning: str | None = None,

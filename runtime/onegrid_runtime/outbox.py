@@ -47,7 +47,7 @@ from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import COMMITTED_OUTBOX, Database, UtcDateTime, advisory_xact_lock, insert_rows, utcnow
+from onegrid_runtime.db import COMMITTED_OUTBOX, Database, UtcDateTime, advisory_xact_lock, among, insert_rows, utcnow
 from onegrid_runtime.logs import child_traceparent, traceparent_var
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
@@ -238,7 +238,8 @@ class OutboxRelay:
         table = OutboxMessage.__table__
         try:
             async with self.db.transaction() as session:
-                await session.exec(delete(table).where(table.c.seq.in_(seqs)))  # type: ignore[attr-defined,call-overload]
+                connection = await session.connection()
+                await connection.execute(delete(table).where(among(connection, table.c.seq, seqs)))  # type: ignore[attr-defined]
         except BaseException:
             self._sent[:0] = seqs
             raise

@@ -30,7 +30,7 @@ from onegrid_contracts.events import (
     RoutingCandidate,
     RoutingDecision,
 )
-from onegrid_runtime.db import insert_rows_async, utcnow
+from onegrid_runtime.db import among, insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,7 +97,7 @@ async def register_cases(*, session: AsyncSession, events: list[CaseReported],
     if not reported:
         return []
     conn = await session.connection()
-    known = set((await conn.execute(select(CASE.c.id).where(CASE.c.id.in_(list(reported))))).scalars())
+    known = set((await conn.execute(select(CASE.c.id).where(among(conn, CASE.c.id, reported)))).scalars())
     kit = toolkit(settings)
     log = ActionLog(utcnow())
     model: RoutingModel | None = None

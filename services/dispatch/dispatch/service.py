@@ -27,7 +27,7 @@ from onegrid_contracts.events import (
     RoutingDecision,
 )
 from onegrid_runtime.auth import Principal, Role
-from onegrid_runtime.db import insert_rows_async, utcnow
+from onegrid_runtime.db import among, insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import bindparam, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -128,7 +128,7 @@ async def record_ratings(*, session: AsyncSession, events: list[CaseRated], sett
     conn = await session.connection()
     cases = {row.id: row for row in (await conn.execute(
         select(CASE.c.id, CASE.c.status, CASE.c.outcome, CASE.c.resolved_by, CASE.c.department, CASE.c.category)
-        .where(CASE.c.id.in_({e.case_id for e in events})))).all()}
+        .where(among(conn, CASE.c.id, {e.case_id for e in events})))).all()}
     kit = toolkit(settings)
     now = utcnow()
     state = {case_id: (row.status, row.outcome) for case_id, row in cases.items()}

@@ -13,7 +13,7 @@ from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked
 from onegrid_runtime.auth import Principal, Role
-from onegrid_runtime.db import utcnow
+from onegrid_runtime.db import among, utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -317,7 +317,7 @@ async def record_case_events(*, session: AsyncSession, events: list[Event], enve
     connection = await session.connection()
     cases = {row.id: dict(row._mapping) for row in await connection.execute(
         select(REPORT.c.id, REPORT.c.status, REPORT.c.department, REPORT.c.expected_at, REPORT.c.resolved_at,
-               REPORT.c.status_at).where(REPORT.c.id.in_({e.case_id for e in events})))}
+               REPORT.c.status_at).where(among(connection, REPORT.c.id, {e.case_id for e in events})))}
     timeline: list[dict[str, Any]] = []
     changed: dict[uuid.UUID, dict[str, Any]] = {}
     for event, envelope in zip(events, envelopes):

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import Database, utcnow
+from onegrid_runtime.db import Database, among, utcnow
 from prometheus_client import Counter, Histogram
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy import event as sa_event
@@ -227,10 +227,10 @@ class DeliveryWorker:
             ids = [c["notification_id"] for c in claimed]
             notes = {n.id: n for n in (await conn.execute(
                 select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.subject, NOTIFICATIONS.c.body, NOTIFICATIONS.c.event_type)
-                .where(NOTIFICATIONS.c.id.in_(ids)))).all()} if ids else {}
+                .where(among(conn, NOTIFICATIONS.c.id, ids)))).all()} if ids else {}
             hooks = {_subscription_id(c["endpoint"]) for c in claimed if c["endpoint"].startswith("webhook:")}
             subs = {sub.id: sub for sub in (await session.exec(
-                select(Subscription).where(col(Subscription.id).in_(hooks)))).all()} if hooks else {}
+                select(Subscription).where(among(conn, col(Subscription.id), hooks)))).all()} if hooks else {}
             for sub in subs.values():
                 endpoint = f"webhook:{sub.id}"
                 if not self.in_flight[endpoint]:  # nothing of ours outstanding: the database knows best
@@ -343,17 +343,17 @@ class DeliveryWorker:
         async with self.db.transaction() as session:
             conn = await session.connection()
             rows = {r.notification_id: r._asdict() for r in (await conn.execute(
-                select(DELIVERIES).where(DELIVERIES.c.notification_id.in_(ids))
+                select(DELIVERIES).where(among(conn, DELIVERIES.c.notification_id, ids))
                 .order_by(DELIVERIES.c.notification_id).with_for_update())).all()}
             notes = {r.id: r._asdict() for r in (await conn.execute(
                 select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
                        NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
-                .where(NOTIFICATIONS.c.id.in_(ids)).order_by(NOTIFICATIONS.c.id).with_for_update())).all()}
+                .where(among(conn, NOTIFICATIONS.c.id, ids)).order_by(NOTIFICATIONS.c.id).with_for_update())).all()}
             hooks = sorted({_subscription_id(r["endpoint"]) for r in rows.values() if r["endpoint"].startswith("webhook:")})
             subs = {r.id: r._asdict() for r in (await conn.execute(
                 select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
                        SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
-                .where(SUBSCRIPTIONS.c.id.in_(hooks)).order_by(SUBSCRIPTIONS.c.id).with_for_update())).all()} \
+                .where(among(conn, SUBSCRIPTIONS.c.id, hooks)).order_by(SUBSCRIPTIONS.c.id).with_for_update())).all()} \
                 if hooks else {}
             await conn.execute(insert(ATTEMPTS), [
                 {"id": uuid.uuid4(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,

@@ -24,7 +24,7 @@ from typing import Any
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationsRecorded, RecordedMessage
-from onegrid_runtime.db import insert_rows_async, utcnow
+from onegrid_runtime.db import among, insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -124,7 +124,7 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
     rules = load_rules(settings.rules_file)
     case_ids = list(dict.fromkeys(e.case_id for e in events))
     contacts = {r.case_id: CaseFacts(**r._asdict()) for r in (await conn.execute(
-        select(*(CONTACTS.c[n] for n in CASE_FACTS)).where(CONTACTS.c.case_id.in_(case_ids)))).all()}
+        select(*(CONTACTS.c[n] for n in CASE_FACTS)).where(among(conn, CONTACTS.c.case_id, case_ids)))).all()}
     stored_contacts = {case_id: _row(c) for case_id, c in contacts.items()}
     waiting = await _load_waiting(conn, case_ids)
     types = {e.type for e in events} | {w.event_type for ws in waiting.values() for w in ws}
@@ -136,7 +136,7 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
     if stored_ids:
         for event_id, recipient, channel in (await conn.execute(
                 select(NOTIFICATIONS.c.event_id, NOTIFICATIONS.c.recipient, NOTIFICATIONS.c.channel)
-                .where(NOTIFICATIONS.c.event_id.in_(stored_ids)))).all():
+                .where(among(conn, NOTIFICATIONS.c.event_id, stored_ids)))).all():
             done.setdefault(event_id, set()).add((recipient, channel))
     batch = Batch(settings=settings, rules=rules, words=templates(settings.templates_dir),
                   subscriptions=list(subscriptions), done=done)
@@ -333,7 +333,7 @@ def _note(event: Event, envelope: Envelope, recipient: str, channel: str, *, now
 
 async def _load_waiting(conn: AsyncConnection, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Waiting]]:
     waiting: dict[uuid.UUID, list[Waiting]] = {}
-    rows = (await conn.execute(select(DEFERRED).where(DEFERRED.c.case_id.in_(case_ids))
+    rows = (await conn.execute(select(DEFERRED).where(among(conn, DEFERRED.c.case_id, case_ids))
                                .order_by(DEFERRED.c.created_at).with_for_update())).all()
     for r in rows:
         waiting.setdefault(r.case_id, []).append(Waiting(
@@ -347,7 +347,7 @@ async def _load_directory(conn: AsyncConnection, batch: Batch) -> dict[str, dict
     if not wanted:
         return {}
     rows = (await conn.execute(select(RECIPIENTS.c.address, *(RECIPIENTS.c[n] for n in DIRECTORY_FIELDS))
-                               .where(RECIPIENTS.c.address.in_(wanted)))).all()
+                               .where(among(conn, RECIPIENTS.c.address, wanted)))).all()
     return {r.address: {n: getattr(r, n) for n in DIRECTORY_FIELDS} for r in rows}
 
 
@@ -393,6 +393,6 @@ async def _write_waiting(conn: AsyncConnection, waiting: dict[uuid.UUID, list[Wa
     if new:
         await insert_rows_async(conn, DEFERRED, new)
     if gone:
-        await conn.execute(delete(DEFERRED).where(DEFERRED.c.event_id.in_(gone)))
+        await conn.execute(delete(DEFERRED).where(among(conn, DEFERRED.c.event_id, gone)))
     if changed:
         await conn.execute(update(DEFERRED).where(DEFERRED.c.event_id == bindparam("b_event_id")), changed)
