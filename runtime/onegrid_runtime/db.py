@@ -149,12 +149,11 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     CPU than the database's own insert. Elsewhere (SQLite) it is SQLAlchemy's ordinary multi-row insert."""
     if not rows:
         return []
-    serial = _check(table, rows, returning, skip_conflicts_on)
     if connection.dialect.name != "postgresql":
+        _check(table, rows, returning, skip_conflicts_on)
         return _insert_rows_sqlite(connection, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
-    sql, columns = _unnest_arguments(table, rows, returning, skip_conflicts_on, connection.dialect)
-    return _returned(await_only(_on_driver(connection.connection.dbapi_connection, connection.dialect, sql, columns)),
-                     serial)
+    return await_only(_insert_on_driver(connection.connection.dbapi_connection, connection.dialect, table, rows,
+                                        returning, skip_conflicts_on))
 
 
 async def insert_rows_async(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], *,
@@ -165,10 +164,8 @@ async def insert_rows_async(connection: AsyncConnection, table: Table, rows: lis
         return []
     if connection.dialect.name != "postgresql":
         return await connection.run_sync(insert_rows, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
-    serial = _check(table, rows, returning, skip_conflicts_on)
-    sql, columns = _unnest_arguments(table, rows, returning, skip_conflicts_on, connection.dialect)
     raw = await connection.get_raw_connection()
-    return _returned(await _on_driver(raw.dbapi_connection, connection.dialect, sql, columns), serial)
+    return await _insert_on_driver(raw.dbapi_connection, connection.dialect, table, rows, returning, skip_conflicts_on)
 
 
 def _check(table: Table, rows: list[dict[str, Any]], returning: str | None, skip_conflicts_on: str | None) -> bool:
@@ -180,21 +177,19 @@ def _check(table: Table, rows: list[dict[str, Any]], returning: str | None, skip
     return serial
 
 
-def _unnest_arguments(table: Table, rows: list[dict[str, Any]], returning: str | None, skip_conflicts_on: str | None,
-                      dialect: Any) -> tuple[str, list[list[Any]]]:
-    """The unnest statement and its arguments: one list per column, converted as SQLAlchemy would."""
+async def _insert_on_driver(adapted: Any, dialect: Any, table: Table, rows: list[dict[str, Any]], returning: str | None,
+                            skip_conflicts_on: str | None) -> list[Any]:
+    """The PostgreSQL path of insert_rows: the unnest statement, its arguments (one list per column, converted
+    as SQLAlchemy would), run on the driver."""
+    serial = _check(table, rows, returning, skip_conflicts_on)
     names = tuple(rows[0])
     sql, converters = _unnest_insert(table, names, returning, skip_conflicts_on, dialect)
     columns = [[row[name] for row in rows] for name in names]
     for index, convert in converters:
         columns[index] = [convert(value) for value in columns[index]]
-    return sql, columns
-
-
-def _returned(records: list[Any], serial: bool) -> list[Any]:
     # Rows are inserted in ordinality order, so a serial column's values rise with it (RETURNING's own
     # order is not guaranteed, hence the sort).
-    values = [record[0] for record in records]
+    values = [record[0] for record in await _on_driver(adapted, dialect, sql, columns)]
     return sorted(values) if serial else values
 
 
@@ -213,8 +208,6 @@ async def _on_driver(adapted: Any, dialect: Any, sql: str, arguments: list[Any])
                 await adapted._start_transaction()
             return await adapted._connection.fetch(sql, *arguments)
     except Exception as error:
-        if isinstance(error, DBAPIError):
-            raise
         try:
             adapted._handle_exception(error)  # asyncpg's error as the adapter's DBAPI error
         except Exception as translated:

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from onegrid_runtime.db import Database, among
+from onegrid_runtime.db import among
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Uuid, delete, select
 
 METADATA = MetaData()
@@ -15,15 +15,12 @@ ROW = Table(
 )
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def db(request, make_database, tmp_path):
-    url = make_database("among") if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/among.db"
-    database = Database(url)
+@pytest.fixture
+async def db(probe_database):
+    database = await probe_database(METADATA)
     async with database.engine.begin() as conn:
-        await conn.run_sync(METADATA.create_all)
         await conn.execute(ROW.insert(), [{"id": uuid.uuid4(), "address": f"department:D{i:02d}"} for i in range(1, 8)])
-    yield database
-    await database.dispose()
+    return database
 
 
 async def test_rows_among_uuids_strings_and_integers_are_found_and_nothing_else(db):

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from onegrid_runtime.db import Database, UtcDateTime, insert_rows, insert_rows_async
+from onegrid_runtime.db import UtcDateTime, insert_rows, insert_rows_async
 from sqlalchemy import JSON, BigInteger, Column, Float, Integer, MetaData, String, Table, Uuid, select, text
 
 METADATA = MetaData()
@@ -20,14 +20,9 @@ ROW = Table(
 )
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-async def db(request, make_database, tmp_path):
-    url = make_database("insert_rows") if request.param == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/probe.db"
-    database = Database(url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(METADATA.create_all)
-    yield database
-    await database.dispose()
+@pytest.fixture
+async def db(probe_database):
+    return await probe_database(METADATA)
 
 
 def rows(n: int, *, start: int = 0) -> list[dict]:
