@@ -173,6 +173,15 @@ class ProcessedOffsets(ConsumerRebalanceListener):
         pass
 
 
+def fetch_options(batch_wait_ms: int) -> dict[str, int]:
+    """Without a batch wait the broker answers a fetch as soon as one record is there (fetch_min_bytes=1), and
+    fetch_max_wait_ms only bounds an idle poll (a few ms would poll 200 times a second for nothing). With
+    one, it holds the fetch that long unless a megabyte gathers first."""
+    if batch_wait_ms <= 0:
+        return {"fetch_min_bytes": 1, "fetch_max_wait_ms": 250}
+    return {"fetch_min_bytes": 1 << 20, "fetch_max_wait_ms": batch_wait_ms}
+
+
 class EventConsumer:
     def __init__(self, db: Database, settings: ServiceSettings, handlers: Handlers) -> None:
         self.db = db
@@ -205,9 +214,7 @@ class EventConsumer:
             client_id=f"{self.settings.service_name}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            # The broker answers a fetch as soon as one record is there (fetch_min_bytes=1), so this only
-            # bounds an idle poll: a few ms would poll 200 times a second per consumer for nothing.
-            fetch_max_wait_ms=250,
+            **fetch_options(self.settings.consumer_batch_wait_ms),
             max_poll_records=500,
             isolation_level="read_committed",
         )

@@ -423,3 +423,55 @@ async def test_an_idle_consumer_commits_within_the_interval(make_database, kafka
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     await db.dispose()
+
+
+@pytest.mark.parametrize("batch_wait_ms", [0, 800])
+async def test_a_batch_wait_gathers_what_arrives_meanwhile_into_one_transaction(
+        make_database, kafka_bootstrap, topic_prefix, producer, batch_wait_ms):
+    """With a batch wait the broker holds a fetch that long, so events produced one after another within it
+    are applied together; without one each is fetched (and applied) as soon as it is there."""
+    url = make_database("rt")
+    db = await _database(url)
+    settings = _settings(url, kafka_bootstrap, topic_prefix, service_name=f"rtwait{batch_wait_ms}",
+                         consumer_batch_wait_ms=batch_wait_ms)
+    topic = settings.topic("dispatch")
+    await ensure_topics(settings, [topic])
+    batches: list[int] = []
+    handlers = Handlers()
+
+    async def on_accepted(*, session, events, envelopes, settings):
+        batches.append(len(events))
+        for event in events:
+            session.add(RuntimeEffect(case_id=event.case_id, label="accepted"))
+
+    handlers.on(CaseAccepted, batch=True)(on_accepted)
+    case = uuid.uuid4()  # one case: one partition, so one fetch carries them all
+
+    async def produce(n: int) -> None:
+        for _ in range(n):
+            key, value, headers = to_kafka(_event(case), source="/test")
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
+            await asyncio.sleep(0.04)
+
+    async def applied(n: int) -> None:
+        deadline = time.monotonic() + 30
+        while await _count(db, RuntimeEffect) < n:
+            assert time.monotonic() < deadline, f"fewer than {n} events applied"
+            await asyncio.sleep(0.05)
+
+    task = asyncio.create_task(EventConsumer(db, settings, handlers).run())
+    try:
+        await produce(1)
+        await applied(1)  # joined the group and caught up; now 8 events over ~0.3 s
+        batches.clear()
+        await produce(8)
+        await applied(9)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert sum(batches) == 8
+    if batch_wait_ms:
+        assert len(batches) <= 2, batches  # the ~0.3 s fall within one or two 0.8 s windows
+    else:
+        assert len(batches) >= 4, batches  # fetched about as they come (one every ~40 ms)
+    await db.dispose()

@@ -13,6 +13,8 @@ class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
     http_port: int = 8001
     database_url: str = "sqlite+aiosqlite:///./var/intake.db"
+    # The reporter's view is read by people: its consumer fetches in batches (see ServiceSettings).
+    consumer_batch_wait_ms: int = Field(default=200, ge=0, le=5000)
     # A town's files (communities.csv, grids.geojson, households.csv, residents.csv): the grid
     # register is imported when no grid exists, the household register when no household exists.
     seed_dir: str | None = None

@@ -13,6 +13,8 @@ class MediationSettings(ServiceSettings):
     service_name: str = "mediation"
     http_port: int = 8003
     database_url: str = "sqlite+aiosqlite:///./var/mediation.db"
+    # A mediation request is taken up by people: its consumer fetches in batches (see ServiceSettings).
+    consumer_batch_wait_ms: int = Field(default=200, ge=0, le=5000)
     seed_dir: str | None = None  # a town's files (committees.csv, mediators.csv, residents.csv) imported when no committee exists
     hub_committee: str = "HUB"  # the Judicial Office (D05) takes disputes no committee serves
     hub_department: str = "D05"  # staff of this department act as the hub
