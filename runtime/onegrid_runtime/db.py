@@ -23,6 +23,7 @@ from sqlalchemy import (
     event,
     insert,
     text,
+    update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -168,6 +169,53 @@ async def insert_rows_async(connection: AsyncConnection, table: Table, rows: lis
     return await _insert_on_driver(raw.dbapi_connection, connection.dialect, table, rows, returning, skip_conflicts_on)
 
 
+def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], *, key: str) -> None:
+    """Update many rows in one statement: each dict (all with the same keys) sets its other keys' columns on
+    the row whose ``key`` column equals its ``key`` value; the ``key`` values must differ. On PostgreSQL the
+    values go to the driver as one array per column (``UPDATE ... FROM unnest(...)``: one statement, one
+    plan), instead of SQLAlchemy's executemany, which processes every row's parameters and has PostgreSQL
+    execute the statement once per row. Elsewhere (SQLite) the executemany."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        _check_update(table, rows, key)
+        _update_rows_sqlite(connection, table, rows, key=key)
+        return
+    await_only(_update_on_driver(connection.connection.dbapi_connection, connection.dialect, table, rows, key))
+
+
+async def update_rows_async(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]], *, key: str) -> None:
+    """``update_rows`` on an async connection."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        await connection.run_sync(update_rows, table, rows, key=key)
+        return
+    raw = await connection.get_raw_connection()
+    await _update_on_driver(raw.dbapi_connection, connection.dialect, table, rows, key)
+
+
+def _check_update(table: Table, rows: list[dict[str, Any]], key: str) -> tuple[str, ...]:
+    names = tuple(rows[0])
+    if key not in names or len(names) < 2:
+        raise ValueError(f"update_rows of {table.name}: each row needs {key!r} and at least one column to set")
+    if len({row[key] for row in rows}) != len(rows):
+        raise ValueError(f"update_rows of {table.name}: two rows for the same {key!r}")
+    return names
+
+
+async def _update_on_driver(adapted: Any, dialect: Any, table: Table, rows: list[dict[str, Any]], key: str) -> None:
+    names = _check_update(table, rows, key)
+    await _on_driver(adapted, dialect, _unnest_update(table, names, key, dialect), _arrays(table, names, rows, dialect))
+
+
+def _update_rows_sqlite(connection: Connection, table: Table, rows: list[dict[str, Any]], *, key: str) -> None:
+    # The key's bind parameter is renamed: SQLAlchemy refuses a parameter named like a column it sets.
+    statement = update(table).where(table.c[key] == bindparam("b_key")).values(
+        {name: bindparam(name) for name in rows[0] if name != key})
+    connection.execute(statement, [{**row, "b_key": row[key]} for row in rows])
+
+
 def _check(table: Table, rows: list[dict[str, Any]], returning: str | None, skip_conflicts_on: str | None) -> bool:
     """Refuses what insert_rows cannot do alike on both databases; says whether the returned column is serial."""
     serial = returning is not None and table.c[returning].autoincrement is True
@@ -183,14 +231,20 @@ async def _insert_on_driver(adapted: Any, dialect: Any, table: Table, rows: list
     as SQLAlchemy would), run on the driver."""
     serial = _check(table, rows, returning, skip_conflicts_on)
     names = tuple(rows[0])
-    sql, converters = _unnest_insert(table, names, returning, skip_conflicts_on, dialect)
-    columns = [[row[name] for row in rows] for name in names]
-    for index, convert in converters:
-        columns[index] = [convert(value) for value in columns[index]]
+    sql = _unnest_insert(table, names, returning, skip_conflicts_on, dialect)
     # Rows are inserted in ordinality order, so a serial column's values rise with it (RETURNING's own
     # order is not guaranteed, hence the sort).
-    values = [record[0] for record in await _on_driver(adapted, dialect, sql, columns)]
+    values = [record[0] for record in await _on_driver(adapted, dialect, sql, _arrays(table, names, rows, dialect))]
     return sorted(values) if serial else values
+
+
+def _arrays(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], dialect: Any) -> list[list[Any]]:
+    """One list per column, converted as SQLAlchemy would before the driver (its bind processors: JSON to
+    text, type decorators)."""
+    columns = [[row[name] for row in rows] for name in names]
+    for index, convert in _unnest_columns(table, names, dialect)[1]:
+        columns[index] = [convert(value) for value in columns[index]]
+    return columns
 
 
 async def _on_driver(adapted: Any, dialect: Any, sql: str, arguments: list[Any]) -> list[Any]:
@@ -239,10 +293,8 @@ def _check_columns(table: Table, names: tuple[str, ...]) -> None:
 
 
 @lru_cache(maxsize=64)
-def _unnest_insert(table: Table, names: tuple[str, ...], returning: str | None, skip_conflicts_on: str | None,
-                   dialect: Any) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
-    """The statement for these columns, and the columns' bind processors (the conversions SQLAlchemy
-    applies before the driver: JSON to text, type decorators)."""
+def _unnest_columns(table: Table, names: tuple[str, ...], dialect: Any) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
+    """``unnest($1::type[], ...)`` for these columns, and the columns' bind processors by position."""
     converters: list[tuple[int, Callable[[Any], Any]]] = []
     arrays = []
     for index, name in enumerate(names):
@@ -251,11 +303,25 @@ def _unnest_insert(table: Table, names: tuple[str, ...], returning: str | None, 
         processor = column_type.bind_processor(dialect)
         if processor is not None:
             converters.append((index, processor))
+    return f"unnest({', '.join(arrays)})", converters
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert(table: Table, names: tuple[str, ...], returning: str | None, skip_conflicts_on: str | None,
+                   dialect: Any) -> str:
     quoted = ", ".join(f'"{name}"' for name in names)
-    sql = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM unnest({", ".join(arrays)}) '
+    sql = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {_unnest_columns(table, names, dialect)[0]} '
            f'WITH ORDINALITY AS rows({quoted}, ordinality) ORDER BY ordinality')
     if skip_conflicts_on is not None:
         sql += f' ON CONFLICT ("{skip_conflicts_on}") DO NOTHING'
     if returning is not None:
         sql += f' RETURNING "{returning}"'
-    return sql, converters
+    return sql
+
+
+@lru_cache(maxsize=64)
+def _unnest_update(table: Table, names: tuple[str, ...], key: str, dialect: Any) -> str:
+    quoted = ", ".join(f'"{name}"' for name in names)
+    assignments = ", ".join(f'"{name}" = rows."{name}"' for name in names if name != key)
+    return (f'UPDATE "{table.name}" SET {assignments} FROM {_unnest_columns(table, names, dialect)[0]} '
+            f'AS rows({quoted}) WHERE "{table.name}"."{key}" = rows."{key}"')

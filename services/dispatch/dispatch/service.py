@@ -27,9 +27,9 @@ from onegrid_contracts.events import (
     RoutingDecision,
 )
 from onegrid_runtime.auth import Principal, Role
-from onegrid_runtime.db import among, insert_rows_async, utcnow
+from onegrid_runtime.db import among, insert_rows_async, update_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.calendar import WorkingCalendar
@@ -140,7 +140,7 @@ async def record_ratings(*, session: AsyncSession, events: list[CaseRated], sett
         if row is None:
             continue
         status, outcome = state[event.case_id]
-        ratings[event.case_id] = {"b_id": event.case_id, "rating": event.rating, "rated_at": event.occurred_at}
+        ratings[event.case_id] = {"id": event.case_id, "rating": event.rating, "rated_at": event.occurred_at}
         actions.append({"case_id": event.case_id, "action": "rate", "from_status": status, "to_status": status,
                         "actor_role": RATER.role, "actor_id": RATER.id,
                         "note": f"rating {event.rating}: {event.comment or ''}", "at": now})
@@ -155,8 +155,7 @@ async def record_ratings(*, session: AsyncSession, events: list[CaseRated], sett
             state[event.case_id] = ("dispatched", None)
     if not actions:
         return
-    await conn.execute(update(CASE).where(CASE.c.id == bindparam("b_id"))
-                       .values(rating=bindparam("rating"), rated_at=bindparam("rated_at")), list(ratings.values()))
+    await update_rows_async(conn, CASE, list(ratings.values()), key="id")
     await insert_rows_async(conn, CaseAction.__table__, actions)
     for event, department in reopening:  # rare: the ORM lifecycle, as from the dispatcher's REST route
         case = await session.get(Case, event.case_id, populate_existing=True)

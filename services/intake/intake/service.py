@@ -13,9 +13,9 @@ from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked
 from onegrid_runtime.auth import Principal, Role
-from onegrid_runtime.db import among, utcnow
+from onegrid_runtime.db import among, insert_rows_async, update_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -313,7 +313,7 @@ async def linked_reports(session: AsyncSession, case: Report) -> list[Report]:
 async def record_case_events(*, session: AsyncSession, events: list[Event], envelopes: list[Envelope],
                              catalog: Catalog) -> None:
     """Add other services' events to their cases' timelines and move each reporter's view on: one
-    read of the batch's cases, one multi-row insert, one update per changed case (executemany)."""
+    read of the batch's cases, one multi-row insert, one update of the changed cases."""
     connection = await session.connection()
     cases = {row.id: dict(row._mapping) for row in await connection.execute(
         select(REPORT.c.id, REPORT.c.status, REPORT.c.department, REPORT.c.expected_at, REPORT.c.resolved_at,
@@ -340,10 +340,5 @@ async def record_case_events(*, session: AsyncSession, events: list[Event], enve
                         expected_at=getattr(event, "deadline_at", None) or case["expected_at"])
             changed[case["id"]] = case
     if timeline:
-        await connection.execute(insert(TimelineEntry.__table__), timeline)  # type: ignore[arg-type]
-    if changed:
-        await connection.execute(
-            update(REPORT).where(REPORT.c.id == bindparam("case_id")).values(
-                status=bindparam("status"), department=bindparam("department"), expected_at=bindparam("expected_at"),
-                resolved_at=bindparam("resolved_at"), status_at=bindparam("status_at")),
-            [{**case, "case_id": case["id"]} for case in changed.values()])
+        await insert_rows_async(connection, TimelineEntry.__table__, timeline)  # type: ignore[arg-type]
+    await update_rows_async(connection, REPORT, list(changed.values()), key="id")

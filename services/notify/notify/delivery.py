@@ -36,9 +36,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import Database, among, utcnow
+from onegrid_runtime.db import Database, among, insert_rows_async, update_rows_async, utcnow
 from prometheus_client import Counter, Histogram
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -216,7 +216,7 @@ class DeliveryWorker:
                     .with_for_update(skip_locked=True))).all()
                 for row in rows:
                     if row.channel == "sms" and not row.urgent and quiet_end is not None:
-                        waiting.append({"b_id": row.notification_id, "next_attempt_at": quiet_end})  # not an attempt
+                        waiting.append({"notification_id": row.notification_id, "next_attempt_at": quiet_end})  # not an attempt
                         continue
                     # Worst case: every send queued ahead of it on its slot takes the whole timeout.
                     waits = queued // limit + 1
@@ -246,12 +246,11 @@ class DeliveryWorker:
                                     endpoint=c["endpoint"], target=c["target"],
                                     subject=note.subject or note.event_type, body=note.body,
                                     event_type=note.event_type, attempt=c["attempts"], subscription=sub))
-            if claimed:
-                await conn.execute(update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id")), [
-                    {"b_id": c["notification_id"], "attempts": c["attempts"], "next_attempt_at": c["next_attempt_at"],
-                     "updated_at": now, "status": c["status"]} for c in claimed])
-            if waiting:
-                await conn.execute(update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id")), waiting)
+            await update_rows_async(conn, DELIVERIES, [
+                {"notification_id": c["notification_id"], "attempts": c["attempts"],
+                 "next_attempt_at": c["next_attempt_at"], "updated_at": now, "status": c["status"]} for c in claimed],
+                key="notification_id")
+            await update_rows_async(conn, DELIVERIES, waiting, key="notification_id")
         for o in out:
             self.in_flight[o.endpoint] += 1
         return out
@@ -355,7 +354,7 @@ class DeliveryWorker:
                        SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
                 .where(among(conn, SUBSCRIPTIONS.c.id, hooks)).order_by(SUBSCRIPTIONS.c.id).with_for_update())).all()} \
                 if hooks else {}
-            await conn.execute(insert(ATTEMPTS), [
+            await insert_rows_async(conn, ATTEMPTS, [
                 {"id": uuid.uuid4(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
                  "started_at": r.started, "status": "failed" if r.error else "delivered",
                  "latency_ms": round(r.latency * 1000), "http_status": r.http_status,
@@ -399,16 +398,15 @@ class DeliveryWorker:
                         log.error("webhook subscription %s paused: %s", sub["id"], sub["pause_reason"])
             if not changed:
                 return
-            await conn.execute(update(DELIVERIES).where(DELIVERIES.c.notification_id == bindparam("b_id")), [
-                {"b_id": i, **{k: rows[i][k] for k in ("status", "next_attempt_at", "updated_at")}} for i in changed])
-            if touched := [notes[i] for i in changed if i in notes]:
-                await conn.execute(update(NOTIFICATIONS).where(NOTIFICATIONS.c.id == bindparam("b_id")), [
-                    {"b_id": n["id"], **{k: n[k] for k in ("status", "attempts", "delivered_at", "last_error")}}
-                    for n in touched])
-            if subs:
-                await conn.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == bindparam("b_id")), [
-                    {"b_id": sub["id"], **{k: sub[k] for k in ("status", "consecutive_failures", "paused_at",
-                                                                "pause_reason")}} for sub in subs.values()])
+            await update_rows_async(conn, DELIVERIES, [
+                {k: rows[i][k] for k in ("notification_id", "status", "next_attempt_at", "updated_at")} for i in changed],
+                key="notification_id")
+            await update_rows_async(conn, NOTIFICATIONS, [
+                {k: notes[i][k] for k in ("id", "status", "attempts", "delivered_at", "last_error")}
+                for i in changed if i in notes], key="id")
+            await update_rows_async(conn, SUBSCRIPTIONS, [
+                {k: sub[k] for k in ("id", "status", "consecutive_failures", "paused_at", "pause_reason")}
+                for sub in subs.values()], key="id")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,9 @@ from typing import Any
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationsRecorded, RecordedMessage
-from onegrid_runtime.db import among, insert_rows_async, utcnow
+from onegrid_runtime.db import among, insert_rows_async, update_rows_async, utcnow
 from onegrid_runtime.outbox import emit
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -359,11 +359,11 @@ async def _write_contacts(conn: AsyncConnection, contacts: dict[uuid.UUID, CaseF
         if case_id not in stored:
             new.append(row)
         elif row != stored[case_id]:
-            changed.append({"b_case_id": case_id, **{k: v for k, v in row.items() if k != "case_id"}})
+            changed.append(row)
     if new:
         await insert_rows_async(conn, CONTACTS, new)
     if changed:
-        await conn.execute(update(CONTACTS).where(CONTACTS.c.case_id == bindparam("b_case_id")), changed)
+        await update_rows_async(conn, CONTACTS, changed, key="case_id")
 
 
 async def _write_directory(conn: AsyncConnection, batch: Batch, directory: dict[str, dict[str, Any]]) -> None:
@@ -374,13 +374,13 @@ async def _write_directory(conn: AsyncConnection, batch: Batch, directory: dict[
     new, changed = [], []
     for address, learnt in batch.learnt_directory.items():
         if address in directory:
-            changed.append({"b_address": address, **directory[address], **learnt, "updated_at": now})
+            changed.append({"address": address, **directory[address], **learnt, "updated_at": now})
         else:
             new.append({"address": address, **{n: None for n in DIRECTORY_FIELDS}, **learnt, "updated_at": now})
     if new:
         await insert_rows_async(conn, RECIPIENTS, new)
     if changed:
-        await conn.execute(update(RECIPIENTS).where(RECIPIENTS.c.address == bindparam("b_address")), changed)
+        await update_rows_async(conn, RECIPIENTS, changed, key="address")
 
 
 async def _write_waiting(conn: AsyncConnection, waiting: dict[uuid.UUID, list[Waiting]]) -> None:
@@ -389,10 +389,10 @@ async def _write_waiting(conn: AsyncConnection, waiting: dict[uuid.UUID, list[Wa
             "time": w.time, "data": w.data, "missing": w.missing, "created_at": w.created_at}
            for w in every if not w.stored and not w.gone]
     gone = [w.event_id for w in every if w.stored and w.gone]
-    changed = [{"b_event_id": w.event_id, "missing": w.missing} for w in every if w.stored and w.changed and not w.gone]
+    changed = [{"event_id": w.event_id, "missing": w.missing} for w in every if w.stored and w.changed and not w.gone]
     if new:
         await insert_rows_async(conn, DEFERRED, new)
     if gone:
         await conn.execute(delete(DEFERRED).where(among(conn, DEFERRED.c.event_id, gone)))
     if changed:
-        await conn.execute(update(DEFERRED).where(DEFERRED.c.event_id == bindparam("b_event_id")), changed)
+        await update_rows_async(conn, DEFERRED, changed, key="event_id")
