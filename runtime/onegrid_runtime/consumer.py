@@ -30,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from onegrid_runtime.aio import bounded, stopping
 from onegrid_runtime.db import Database, UtcDateTime, insert_rows_async, utcnow
 from onegrid_runtime.logs import case_id_var, traceparent_var
+from onegrid_runtime.outbox import write_held_rows
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
 
@@ -88,7 +89,9 @@ async def apply_events(db: Database, handlers: Handlers, envelopes: list[Envelop
     try:
         async with db.transaction() as session:
             fresh = await _record_in_inbox(session, pending)
-            for run in _runs(fresh, handlers):
+            for index, run in enumerate(_runs(fresh, handlers)):
+                if index:
+                    await write_held_rows(session)  # rows held for the commit are seen by the handlers after
                 handler = handlers.by_type[run[0].type]
                 if run[0].type in handlers.batched:
                     case_id_var.set(None)

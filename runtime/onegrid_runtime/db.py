@@ -169,6 +169,47 @@ async def insert_rows_async(connection: AsyncConnection, table: Table, rows: lis
     return await _insert_on_driver(raw.dbapi_connection, connection.dialect, table, rows, returning, skip_conflicts_on)
 
 
+def insert_tables(connection: Connection, inserts: list[tuple[Table, list[dict[str, Any]]]], *,
+                  returning: str | None = None) -> list[Any]:
+    """Several ``insert_rows`` in one statement: on PostgreSQL the inserts but the last become data-modifying
+    ``WITH`` clauses of the last, so a transaction's rows for several tables cost one round trip (foreign
+    keys between them hold: PostgreSQL checks them at the end of the statement). Returns the last insert's
+    ``returning`` values (a serial column, in row order). Elsewhere (SQLite) one insert after the other."""
+    inserts = [(table, rows) for table, rows in inserts if rows]
+    if not inserts:
+        return []
+    if connection.dialect.name != "postgresql":
+        values: list[Any] = []
+        for index, (table, rows) in enumerate(inserts):
+            last = index == len(inserts) - 1
+            _check(table, rows, returning if last else None, None)
+            values = _insert_rows_sqlite(connection, table, rows, returning=returning if last else None,
+                                         skip_conflicts_on=None)
+        return values
+    return await_only(_insert_tables_on_driver(connection.connection.dbapi_connection, connection.dialect, inserts,
+                                               returning))
+
+
+async def _insert_tables_on_driver(adapted: Any, dialect: Any, inserts: list[tuple[Table, list[dict[str, Any]]]],
+                                   returning: str | None) -> list[Any]:
+    if len(inserts) == 1:
+        table, rows = inserts[0]
+        return await _insert_on_driver(adapted, dialect, table, rows, returning, None)
+    clauses: list[str] = []
+    arguments: list[list[Any]] = []
+    serial = False
+    for index, (table, rows) in enumerate(inserts):
+        last = index == len(inserts) - 1
+        serial = _check(table, rows, returning if last else None, None)
+        names = tuple(rows[0])
+        sql = _unnest_insert(table, names, returning if last else None, None, dialect, len(arguments) + 1)
+        clauses.append(sql if last else f'"written_{index}" AS ({sql})')
+        arguments.extend(_arrays(table, names, rows, dialect))
+    sql = f"WITH {', '.join(clauses[:-1])} {clauses[-1]}"
+    values = [record[0] for record in await _on_driver(adapted, dialect, sql, arguments)]
+    return sorted(values) if serial else values
+
+
 def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], *, key: str) -> None:
     """Update many rows in one statement: each dict (all with the same keys) sets its other keys' columns on
     the row whose ``key`` column equals its ``key`` value; the ``key`` values must differ. On PostgreSQL the
@@ -293,13 +334,14 @@ def _check_columns(table: Table, names: tuple[str, ...]) -> None:
 
 
 @lru_cache(maxsize=64)
-def _unnest_columns(table: Table, names: tuple[str, ...], dialect: Any) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
-    """``unnest($1::type[], ...)`` for these columns, and the columns' bind processors by position."""
+def _unnest_columns(table: Table, names: tuple[str, ...], dialect: Any, first: int = 1
+                    ) -> tuple[str, list[tuple[int, Callable[[Any], Any]]]]:
+    """``unnest($first::type[], ...)`` for these columns, and the columns' bind processors by position."""
     converters: list[tuple[int, Callable[[Any], Any]]] = []
     arrays = []
     for index, name in enumerate(names):
         column_type = table.c[name].type
-        arrays.append(f"${index + 1}::{column_type.compile(dialect=dialect)}[]")
+        arrays.append(f"${first + index}::{column_type.compile(dialect=dialect)}[]")
         processor = column_type.bind_processor(dialect)
         if processor is not None:
             converters.append((index, processor))
@@ -308,9 +350,9 @@ def _unnest_columns(table: Table, names: tuple[str, ...], dialect: Any) -> tuple
 
 @lru_cache(maxsize=64)
 def _unnest_insert(table: Table, names: tuple[str, ...], returning: str | None, skip_conflicts_on: str | None,
-                   dialect: Any) -> str:
+                   dialect: Any, first: int = 1) -> str:
     quoted = ", ".join(f'"{name}"' for name in names)
-    sql = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {_unnest_columns(table, names, dialect)[0]} '
+    sql = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {_unnest_columns(table, names, dialect, first)[0]} '
            f'WITH ORDINALITY AS rows({quoted}, ordinality) ORDER BY ordinality')
     if skip_conflicts_on is not None:
         sql += f' ON CONFLICT ("{skip_conflicts_on}") DO NOTHING'

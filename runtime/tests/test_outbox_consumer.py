@@ -15,7 +15,7 @@ from onegrid_contracts import from_kafka, to_kafka
 from onegrid_contracts.events import CaseAccepted, CaseClosed, CaseResolved, CaseVerified
 from onegrid_runtime.consumer import EventConsumer, Handlers, InboxEntry, apply_event, apply_events
 from onegrid_runtime.db import Database
-from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, pending_count
+from onegrid_runtime.outbox import OutboxMessage, OutboxRelay, emit, insert_at_commit, pending_count
 from onegrid_runtime.settings import ServiceSettings
 from onegrid_runtime.topics import ensure_topics
 from sqlmodel import Field, SQLModel, func, select
@@ -474,4 +474,29 @@ async def test_a_batch_wait_gathers_what_arrives_meanwhile_into_one_transaction(
         assert len(batches) <= 2, batches  # the ~0.3 s fall within one or two 0.8 s windows
     else:
         assert len(batches) >= 4, batches  # fetched about as they come (one every ~40 ms)
+    await db.dispose()
+
+
+async def test_rows_held_for_the_commit_are_seen_by_the_next_handler_of_the_batch(make_database):
+    db = await _database(make_database("rt"))
+    seen: list[int] = []
+    handlers = Handlers()
+
+    async def on_resolved(*, session, events, envelopes, settings):
+        insert_at_commit(session, RuntimeEffect.__table__, [{"case_id": e.case_id, "label": "resolved"} for e in events])
+
+    handlers.on(CaseResolved, batch=True)(on_resolved)
+
+    @handlers.on(CaseVerified)
+    async def on_verified(*, session, event, envelope, settings):
+        seen.append((await session.exec(select(func.count()).select_from(RuntimeEffect)
+                                        .where(RuntimeEffect.case_id == event.case_id))).one())
+
+    case = uuid.uuid4()
+    envelopes = [from_kafka(*to_kafka(e, source="/test")) for e in (
+        CaseResolved(case_id=case, jurisdiction="YYB", department="D07", note="fixed"),
+        CaseVerified(case_id=case, jurisdiction="YYB", note="checked"))]
+    assert await apply_events(db, handlers, envelopes, ServiceSettings(service_name="rt")) == 2
+    assert seen == [1]
+    assert await _count(db, RuntimeEffect) == 1
     await db.dispose()

@@ -30,8 +30,8 @@ from onegrid_contracts.events import (
     RoutingCandidate,
     RoutingDecision,
 )
-from onegrid_runtime.db import among, insert_rows_async, utcnow
-from onegrid_runtime.outbox import emit
+from onegrid_runtime.db import among, utcnow
+from onegrid_runtime.outbox import emit, insert_at_commit
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -122,9 +122,9 @@ async def register_cases(*, session: AsyncSession, events: list[CaseReported],
         if rule.department is None and not model_resolved:  # once per batch, and only when the text decides
             model, model_resolved = await kit.models.active(session), True
         route(session=session, case=case, rule=rule, model=model, kit=kit, settings=settings, log=log)
-    if cases:
-        await insert_rows_async(conn, CASE, [case.row() for case in cases])
-        await insert_rows_async(conn, CASE_ACTION, log.rows)
+    # Written with the batch's events as it commits (one statement): nothing reads them back before.
+    insert_at_commit(session, CASE, [case.row() for case in cases])
+    insert_at_commit(session, CASE_ACTION, log.rows)
     return cases
 
 

@@ -34,7 +34,7 @@ from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_runtime.aio import stopping
 from onegrid_runtime.db import Database, insert_rows_async, utcnow
-from onegrid_runtime.outbox import emit
+from onegrid_runtime.outbox import emit, insert_at_commit
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -134,7 +134,8 @@ class CaseWriter:
             for primary_id, count in linked.items():
                 if primary_id in opened:
                     opened[primary_id]["reporters"] += count
-            await insert_rows_async(connection, REPORT, rows)
+            # Written with the events as the batch commits (one statement): nothing here reads them back.
+            insert_at_commit(session, REPORT, rows)
             await attach(connection, cases, now)
             primaries = {row_id: {**row, "reporters": 1} for row_id, row in opened.items()}
             for primary_id, count in linked.items():
@@ -165,8 +166,7 @@ class CaseWriter:
                     case_id=primary["id"], case_number=primary["case_number"], grid=primary["grid"],
                     community=primary["community"], status=primary["status"], report_id=row["id"],
                     duplicate_of=primary["id"], reporters=primary["reporters"]))
-            if timeline:
-                await insert_rows_async(connection, TIMELINE, timeline)
+            insert_at_commit(session, TIMELINE, timeline)
         return answers
 
     async def _find_duplicates(self, connection: AsyncConnection, cases: list[NewCase], now: datetime

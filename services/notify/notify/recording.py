@@ -24,8 +24,8 @@ from typing import Any
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationsRecorded, RecordedMessage
-from onegrid_runtime.db import among, insert_rows_async, update_rows_async, utcnow
-from onegrid_runtime.outbox import emit
+from onegrid_runtime.db import among, update_rows_async, utcnow
+from onegrid_runtime.outbox import emit, insert_at_commit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -159,14 +159,14 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
 
     directory = await _load_directory(conn, batch)
     notes, deliveries = write_items(session, batch, directory)
-    await _write_contacts(conn, contacts, stored_contacts)
-    await _write_directory(conn, batch, directory)
-    if notes:
-        await insert_rows_async(conn, NOTIFICATIONS, notes)
+    # New rows are written with the batch's events as it commits (one statement): nothing reads them back.
+    await _write_contacts(session, conn, contacts, stored_contacts)
+    await _write_directory(session, conn, batch, directory)
+    insert_at_commit(session, NOTIFICATIONS, notes)
+    insert_at_commit(session, DELIVERIES, deliveries)
     if deliveries:
-        await insert_rows_async(conn, DELIVERIES, deliveries)
         wake_after_commit(session, settings)
-    await _write_waiting(conn, waiting)
+    await _write_waiting(session, conn, waiting)
     return notes
 
 
@@ -351,7 +351,7 @@ async def _load_directory(conn: AsyncConnection, batch: Batch) -> dict[str, dict
     return {r.address: {n: getattr(r, n) for n in DIRECTORY_FIELDS} for r in rows}
 
 
-async def _write_contacts(conn: AsyncConnection, contacts: dict[uuid.UUID, CaseFacts],
+async def _write_contacts(session: AsyncSession, conn: AsyncConnection, contacts: dict[uuid.UUID, CaseFacts],
                           stored: dict[uuid.UUID, dict[str, Any]]) -> None:
     new, changed = [], []
     for case_id, contact in contacts.items():
@@ -360,13 +360,12 @@ async def _write_contacts(conn: AsyncConnection, contacts: dict[uuid.UUID, CaseF
             new.append(row)
         elif row != stored[case_id]:
             changed.append(row)
-    if new:
-        await insert_rows_async(conn, CONTACTS, new)
+    insert_at_commit(session, CONTACTS, new)
     if changed:
         await update_rows_async(conn, CONTACTS, changed, key="case_id")
 
 
-async def _write_directory(conn: AsyncConnection, batch: Batch, directory: dict[str, dict[str, Any]]) -> None:
+async def _write_directory(session: AsyncSession, conn: AsyncConnection, batch: Batch, directory: dict[str, dict[str, Any]]) -> None:
     """What events said of reporters' language and contact points (rare: optional event fields)."""
     if not batch.learnt_directory:
         return
@@ -377,21 +376,19 @@ async def _write_directory(conn: AsyncConnection, batch: Batch, directory: dict[
             changed.append({"address": address, **directory[address], **learnt, "updated_at": now})
         else:
             new.append({"address": address, **{n: None for n in DIRECTORY_FIELDS}, **learnt, "updated_at": now})
-    if new:
-        await insert_rows_async(conn, RECIPIENTS, new)
+    insert_at_commit(session, RECIPIENTS, new)
     if changed:
         await update_rows_async(conn, RECIPIENTS, changed, key="address")
 
 
-async def _write_waiting(conn: AsyncConnection, waiting: dict[uuid.UUID, list[Waiting]]) -> None:
+async def _write_waiting(session: AsyncSession, conn: AsyncConnection, waiting: dict[uuid.UUID, list[Waiting]]) -> None:
     every = [w for ws in waiting.values() for w in ws]
     new = [{"event_id": w.event_id, "case_id": w.case_id, "event_type": w.event_type, "source": w.source,
             "time": w.time, "data": w.data, "missing": w.missing, "created_at": w.created_at}
            for w in every if not w.stored and not w.gone]
     gone = [w.event_id for w in every if w.stored and w.gone]
     changed = [{"event_id": w.event_id, "missing": w.missing} for w in every if w.stored and w.changed and not w.gone]
-    if new:
-        await insert_rows_async(conn, DEFERRED, new)
+    insert_at_commit(session, DEFERRED, new)
     if gone:
         await conn.execute(delete(DEFERRED).where(among(conn, DEFERRED.c.event_id, gone)))
     if changed:
