@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Template
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, Template, meta
 from onegrid_contracts.catalog import load_catalog
 
 from notify.models import Case
@@ -91,6 +91,34 @@ class Templates:
     def labels(self, language: str) -> dict[str, str]:
         return {name: words.get(language) or words.get("en") or name
                 for name, words in (self.words.get("fields") or {}).items()}
+
+    def render_channels(self, *, language: str, event_type: str, channels: list[str], context: dict[str, Any]
+                        ) -> dict[str, Message]:
+        """Each channel's message. Channels that share a template which does not look at ``channel`` (the
+        in-app message and the e-mail, usually) share one rendering: rendering was a seventh of notify's CPU."""
+        messages: dict[str, Message] = {}
+        shared: dict[tuple[str | None, bool], Message] = {}
+        for channel in channels:
+            template = self.template(language, event_type, channel)
+            if self.uses_channel(template.name):
+                messages[channel] = self.render(language=language, event_type=event_type, channel=channel, context=context)
+                continue
+            key = (template.name, channel == "sms")
+            if key not in shared:
+                shared[key] = self.render(language=language, event_type=event_type, channel=channel, context=context)
+            messages[channel] = shared[key]
+        return messages
+
+    @cache  # noqa: B019 (one Templates per directory per process)
+    def uses_channel(self, name: str | None) -> bool:
+        """Whether the template named ``name``, or one it extends or includes, refers to ``channel``."""
+        if name is None:
+            return True
+        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        parsed = self.env.parse(source)
+        if "channel" in meta.find_undeclared_variables(parsed):
+            return True
+        return any(self.uses_channel(other) for other in meta.find_referenced_templates(parsed))
 
     def render(self, *, language: str, event_type: str, channel: str, context: dict[str, Any]) -> Message:
         """Renders the template's parts: ``subject``, ``body`` (inbox, e-mail) or ``sms``."""

@@ -298,8 +298,10 @@ def write_items(session: AsyncSession, batch: Batch, directory: dict[str, dict[s
         context = message_context(event_type=event.type, data=item.data, contact=item.facts,
                                   audience=item.rule.audience, rules=batch.rules, language=language, link=s.case_link,
                                   timezone=s.timezone, words=batch.words, urgent=item.urgent)
+        messages = batch.words.render_channels(language=language, event_type=event.type, channels=item.channels,
+                                               context=context)
         for channel in item.channels:
-            message = batch.words.render(language=language, event_type=event.type, channel=channel, context=context)
+            message = messages[channel]
             target = {"sms": entry.get("phone"), "email": entry.get("email")}.get(channel) if entry else None
             note = _note(event, item.envelope, item.address, channel, now=now, subject=message.subject[:300],
                          body=message.body, language=language, urgent=item.urgent)

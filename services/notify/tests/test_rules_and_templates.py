@@ -128,3 +128,36 @@ def test_backoff_doubles_with_jitter_and_is_capped():
         assert all(full / 2 <= v <= full for v in values)
         assert len({round(v, 6) for v in values}) > 100  # jittered, not synchronised
     assert max(samples[10]) <= 30.0
+
+
+def test_channels_sharing_a_template_share_its_rendering_unless_it_looks_at_the_channel(tmp_path: Path):
+    shipped = Path(templates().directory)
+    (tmp_path / "en").mkdir()
+    (tmp_path / "words.yaml").write_text((shipped / "words.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "en" / "_default.j2").write_text((shipped / "en" / "_default.j2").read_text(encoding="utf-8"),
+                                                 encoding="utf-8")
+    (tmp_path / "en" / "onegrid.case.accepted.j2").write_text(
+        '{% extends "en/_default.j2" %}{% block lead %}Sent by {{ channel }}.{% endblock %}', encoding="utf-8")
+    words = templates(str(tmp_path))
+    context = message_context(event_type="onegrid.case.dispatched", data={}, contact=CONTACT, audience="staff",
+                              rules=load_rules(), language="en", link="x", timezone="UTC", words=words, urgent=False)
+    calls: list[str] = []
+    render_one = words.render
+
+    def counted(**kwargs):
+        calls.append(kwargs["channel"])
+        return render_one(**kwargs)
+
+    words.render = counted  # type: ignore[method-assign]
+    shared = words.render_channels(language="en", event_type="onegrid.case.dispatched",
+                                   channels=["inbox", "email", "sms"], context=context)
+    assert calls == ["inbox", "sms"]  # the e-mail is the in-app message's rendering; the SMS has its own part
+    assert shared["email"] == shared["inbox"] == render_one(language="en", event_type="onegrid.case.dispatched",
+                                                             channel="email", context=context)
+    assert shared["sms"] == render_one(language="en", event_type="onegrid.case.dispatched", channel="sms",
+                                       context=context)
+    calls.clear()
+    own = words.render_channels(language="en", event_type="onegrid.case.accepted", channels=["inbox", "email"],
+                                context={**context, "event_type": "onegrid.case.accepted"})
+    assert calls == ["inbox", "email"]  # this template says which channel it went by: rendered for each
+    assert "Sent by inbox." in own["inbox"].body and "Sent by email." in own["email"].body
