@@ -352,7 +352,8 @@ def _unnest_columns(table: Table, names: tuple[str, ...], dialect: Any, first: i
 def _unnest_insert(table: Table, names: tuple[str, ...], returning: str | None, skip_conflicts_on: str | None,
                    dialect: Any, first: int = 1) -> str:
     quoted = ", ".join(f'"{name}"' for name in names)
-    sql = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {_unnest_columns(table, names, dialect, first)[0]} '
+    source = _unnest_columns(table, names, dialect, first)[0]
+    sql = (f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {source} '
            f'WITH ORDINALITY AS rows({quoted}, ordinality) ORDER BY ordinality')
     if skip_conflicts_on is not None:
         sql += f' ON CONFLICT ("{skip_conflicts_on}") DO NOTHING'

@@ -216,7 +216,8 @@ class DeliveryWorker:
                     .with_for_update(skip_locked=True))).all()
                 for row in rows:
                     if row.channel == "sms" and not row.urgent and quiet_end is not None:
-                        waiting.append({"notification_id": row.notification_id, "next_attempt_at": quiet_end})  # not an attempt
+                        # Not an attempt: due again when the quiet hours end.
+                        waiting.append({"notification_id": row.notification_id, "next_attempt_at": quiet_end})
                         continue
                     # Worst case: every send queued ahead of it on its slot takes the whole timeout.
                     waits = queued // limit + 1
@@ -399,7 +400,8 @@ class DeliveryWorker:
             if not changed:
                 return
             await update_rows_async(conn, DELIVERIES, [
-                {k: rows[i][k] for k in ("notification_id", "status", "next_attempt_at", "updated_at")} for i in changed],
+                {k: rows[i][k] for k in ("notification_id", "status", "next_attempt_at", "updated_at")}
+                for i in changed],
                 key="notification_id")
             await update_rows_async(conn, NOTIFICATIONS, [
                 {k: notes[i][k] for k in ("id", "status", "attempts", "delivered_at", "last_error")}

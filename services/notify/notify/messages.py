@@ -101,7 +101,8 @@ class Templates:
         for channel in channels:
             template = self.template(language, event_type, channel)
             if self.uses_channel(template.name):
-                messages[channel] = self.render(language=language, event_type=event_type, channel=channel, context=context)
+                messages[channel] = self.render(language=language, event_type=event_type, channel=channel,
+                                                context=context)
                 continue
             key = (template.name, channel == "sms")
             if key not in shared:

@@ -367,7 +367,8 @@ async def _write_contacts(session: AsyncSession, conn: AsyncConnection, contacts
         await update_rows_async(conn, CONTACTS, changed, key="case_id")
 
 
-async def _write_directory(session: AsyncSession, conn: AsyncConnection, batch: Batch, directory: dict[str, dict[str, Any]]) -> None:
+async def _write_directory(session: AsyncSession, conn: AsyncConnection, batch: Batch,
+                           directory: dict[str, dict[str, Any]]) -> None:
     """What events said of reporters' language and contact points (rare: optional event fields)."""
     if not batch.learnt_directory:
         return
