@@ -146,9 +146,10 @@ def _write_at_commit(session: OrmSession) -> None:
     outbox = [row for row, _, _ in pending] if pending else []
     seqs = insert_tables(session.connection(), [*inserts, (OutboxMessage.__table__, outbox)],  # type: ignore[list-item]
                          returning="seq" if pending else None)
-    if pending:
-        session.info[COMMITTED_OUTBOX] = [OutboxRecord(seq, row["producer"], key, row["payload"], headers)
-                                          for (row, key, headers), seq in zip(pending, seqs, strict=True)]
+    if pending:  # extended, not replaced: a savepoint's release runs this hook too, before the real commit
+        session.info.setdefault(COMMITTED_OUTBOX, []).extend(
+            OutboxRecord(seq, row["producer"], key, row["payload"], headers)
+            for (row, key, headers), seq in zip(pending, seqs, strict=True))
 
 
 @sa_event.listens_for(OrmSession, "after_rollback")

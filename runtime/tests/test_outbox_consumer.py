@@ -500,3 +500,16 @@ async def test_rows_held_for_the_commit_are_seen_by_the_next_handler_of_the_batc
     assert seen == [1]
     assert await _count(db, RuntimeEffect) == 1
     await db.dispose()
+
+
+async def test_events_of_a_released_savepoint_are_handed_to_the_relay_with_the_rest(make_database):
+    db = await _database(make_database("rt"))
+    handed: list = []
+    db.on_outbox_commit(handed.extend)
+    async with db.transaction() as session:
+        async with session.begin_nested():  # a savepoint's release runs the commit hook too
+            emit(session, _event())
+        emit(session, _event())
+    assert len(handed) == 2 and handed[0].seq < handed[1].seq
+    assert await _count(db, OutboxMessage) == 2
+    await db.dispose()
