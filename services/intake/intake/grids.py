@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import shapely
+from onegrid_runtime.db import utcnow
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
-from onegrid_runtime.db import utcnow
 from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +28,13 @@ from intake.models import Community, Grid, GridRegister
 GRID_CODE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 M2_PER_DEG2_AT_EQUATOR = 111_320.0 ** 2
 TOLERANCE_M2 = 1.0  # overlaps and gaps smaller than a square metre are rounding, not errors
+
+
+def degrees_around(lat: float, radius_m: float) -> tuple[float, float]:
+    """Half-height and half-width, in degrees of latitude and longitude, of the box around a point at ``lat``
+    that holds every point within ``radius_m``."""
+    dlat = radius_m / 111_320.0
+    return dlat, dlat / max(0.01, math.cos(math.radians(lat)))
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,15 @@ class GridIndex:
             if found[i] is None:
                 found[i] = self.codes[g]
         return found
+
+    def near(self, lat: float, lon: float, radius_m: float) -> list[str]:
+        """The grids within ``radius_m`` of a point or a little farther: those meeting the box of that
+        half-width around it. Every point within the radius lies in one of them."""
+        if self.tree is None:
+            return []
+        dlat, dlon = degrees_around(lat, radius_m)
+        box = shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+        return sorted({self.codes[int(i)] for i in self.tree.query(box, predicate="intersects")})
 
     def nearest(self, lat: float, lon: float) -> str | None:
         if self.tree is None:

@@ -29,7 +29,8 @@ async def on_startup(app: FastAPI) -> None:
     app.state.storage = LocalDiskStorage(settings.storage_dir)
     app.state.writer = CaseWriter(
         app.state.db, catalog=load_catalog(),
-        duplicate_rules=load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None)
+        duplicate_rules=load_rules(settings.duplicate_rules) if settings.duplicates_enabled else None,
+        grids=lambda: app.state.grids)  # the current grid index, renewed when the register changes
     async with app.state.db.transaction() as session:
         index = await load_index(session)
         if not index.codes and settings.seed_dir:

@@ -105,8 +105,8 @@ class Report(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("jurisdiction", "idempotency_key"),
-        # Duplicate detection's candidates without a point: the recent cases of a grid (migration 0004). With a
-        # point, the window's cases are read through ix_report_reported_at.
+        # Duplicate detection's candidates: the recent cases of a grid (migration 0004); with a point, of the
+        # grids within the rule's radius (GridIndex.near).
         Index("ix_report_case_by_grid", "grid", "reported_at", postgresql_where=text(IS_CASE), sqlite_where=text(IS_CASE)),
     )
 

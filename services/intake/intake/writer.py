@@ -24,6 +24,7 @@ import json
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -40,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.duplicates import DuplicateMatch, DuplicateRules, choose_primary, open_cases_near, rule_for_report
 from intake.errors import InvalidInput
+from intake.grids import GridIndex
 from intake.models import Attachment, Report, ReportAccepted, TimelineEntry
 
 log = logging.getLogger("intake.writer")
@@ -63,11 +65,13 @@ class NewCase:
 
 
 class CaseWriter:
-    def __init__(self, db: Database, *, duplicate_rules: DuplicateRules | None = None, catalog: Catalog | None = None) -> None:
+    def __init__(self, db: Database, *, duplicate_rules: DuplicateRules | None = None, catalog: Catalog | None = None,
+                 grids: Callable[[], GridIndex] | None = None) -> None:
         # Its own connections: requests wait for the writer while holding theirs.
         self.db = db.sibling(pool_size=2)
         self.duplicate_rules = duplicate_rules  # None: detection switched off
         self.catalog = catalog
+        self.grids = grids  # for a located report, the grids within the duplicate radius (None: the whole town)
         self._queue: asyncio.Queue[tuple[NewCase, asyncio.Future[ReportAccepted]]] = asyncio.Queue()
 
     async def open(self, case: NewCase) -> ReportAccepted:
@@ -182,7 +186,9 @@ class CaseWriter:
             rule = rule_for_report(rules, catalog, row["category"])
             match = None
             if rule is not None:
-                stored = await open_cases_near(connection, row, rule, now)
+                near = self.grids().near(row["lat"], row["lon"], rule.radius_m) \
+                    if self.grids is not None and row["lat"] is not None and row["lon"] is not None else None
+                stored = await open_cases_near(connection, row, rule, now, near_grids=near)
                 match = choose_primary(row, sorted([*stored, *opened], key=lambda c: c.reported_at),
                                        rule=rule, rules=rules, now=now)
             matches.append(match)

@@ -191,3 +191,47 @@ def test_the_case_indexes_predicate_is_the_one_detection_states():
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     assert migration.IS_CASE == models.IS_CASE
+
+
+def _across_a_border(index, metres: float = 30.0):
+    """Two points ``metres`` either side of the border between two neighbouring grids, and the grids."""
+    import math
+
+    for code, polygon in zip(index.codes, index.polygons):
+        start = polygon.representative_point()
+        for other, neighbour in zip(index.codes, index.polygons):
+            if other == code or not polygon.touches(neighbour):
+                continue
+            end = neighbour.representative_point()
+            steps = 400
+            previous = None
+            for i in range(steps + 1):
+                lon = start.x + (end.x - start.x) * i / steps
+                lat = start.y + (end.y - start.y) * i / steps
+                hit = index.locate(lat, lon)
+                if previous is not None and hit is not None and hit.code != previous[2]:
+                    d_lat, d_lon = lat - previous[0], lon - previous[1]  # one step across the border
+                    step_m = math.hypot(d_lat * 111_320, d_lon * 111_320 * math.cos(math.radians(lat)))
+                    k = metres / step_m
+                    a = (previous[0] - d_lat * k, previous[1] - d_lon * k)
+                    b = (lat + d_lat * k, lon + d_lon * k)
+                    if index.locate(*a) and index.locate(*b) and index.locate(*a).code != index.locate(*b).code:
+                        return a, b, index.locate(*a).code, index.locate(*b).code
+                previous = (lat, lon, hit.code if hit else None)
+    raise AssertionError("no two neighbouring grids in the test town")
+
+
+async def test_a_located_report_reads_the_grids_within_the_radius_and_still_links_across_a_border(intake):
+    index = intake.app.state.grids
+    a, b, grid_a, grid_b = _across_a_border(index)
+    assert grid_a != grid_b
+    # The grids within the radius: the point's own grid, and its neighbour when the border is that near.
+    assert grid_a in index.near(*a, 150) and grid_b in index.near(*a, 150)
+    middle = index.polygons[index.codes.index(grid_a)].representative_point()
+    assert index.near(middle.y, middle.x, 1.0) == [grid_a]
+    assert len(index.near(middle.y, middle.x, 1.0)) < len(index.codes)
+
+    first = await _report(intake, "r-border-1", description="路灯不亮", location={"lat": a[0], "lon": a[1]})
+    second = await _report(intake, "r-border-2", description="这里路灯坏了", location={"lat": b[0], "lon": b[1]})
+    assert first["grid"] == grid_a
+    assert second["duplicate_of"] == first["case_id"]  # ~60 m apart, in two grids: one problem
