@@ -153,7 +153,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     if connection.dialect.name != "postgresql":
         _check(table, rows, returning, skip_conflicts_on)
         return _insert_rows_sqlite(connection, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
-    return await_only(_insert_on_driver(connection.connection.dbapi_connection, connection.dialect, table, rows,
+    return await_only(_insert_on_driver(connection.connection.dbapi_connection, connection.dialect, [(table, rows)],
                                         returning, skip_conflicts_on))
 
 
@@ -166,7 +166,8 @@ async def insert_rows_async(connection: AsyncConnection, table: Table, rows: lis
     if connection.dialect.name != "postgresql":
         return await connection.run_sync(insert_rows, table, rows, returning=returning, skip_conflicts_on=skip_conflicts_on)
     raw = await connection.get_raw_connection()
-    return await _insert_on_driver(raw.dbapi_connection, connection.dialect, table, rows, returning, skip_conflicts_on)
+    return await _insert_on_driver(raw.dbapi_connection, connection.dialect, [(table, rows)], returning,
+                                   skip_conflicts_on)
 
 
 def insert_tables(connection: Connection, inserts: list[tuple[Table, list[dict[str, Any]]]], *,
@@ -181,33 +182,10 @@ def insert_tables(connection: Connection, inserts: list[tuple[Table, list[dict[s
     if connection.dialect.name != "postgresql":
         values: list[Any] = []
         for index, (table, rows) in enumerate(inserts):
-            last = index == len(inserts) - 1
-            _check(table, rows, returning if last else None, None)
-            values = _insert_rows_sqlite(connection, table, rows, returning=returning if last else None,
-                                         skip_conflicts_on=None)
+            values = insert_rows(connection, table, rows, returning=returning if index == len(inserts) - 1 else None)
         return values
-    return await_only(_insert_tables_on_driver(connection.connection.dbapi_connection, connection.dialect, inserts,
-                                               returning))
-
-
-async def _insert_tables_on_driver(adapted: Any, dialect: Any, inserts: list[tuple[Table, list[dict[str, Any]]]],
-                                   returning: str | None) -> list[Any]:
-    if len(inserts) == 1:
-        table, rows = inserts[0]
-        return await _insert_on_driver(adapted, dialect, table, rows, returning, None)
-    clauses: list[str] = []
-    arguments: list[list[Any]] = []
-    serial = False
-    for index, (table, rows) in enumerate(inserts):
-        last = index == len(inserts) - 1
-        serial = _check(table, rows, returning if last else None, None)
-        names = tuple(rows[0])
-        sql = _unnest_insert(table, names, returning if last else None, None, dialect, len(arguments) + 1)
-        clauses.append(sql if last else f'"written_{index}" AS ({sql})')
-        arguments.extend(_arrays(table, names, rows, dialect))
-    sql = f"WITH {', '.join(clauses[:-1])} {clauses[-1]}"
-    values = [record[0] for record in await _on_driver(adapted, dialect, sql, arguments)]
-    return sorted(values) if serial else values
+    return await_only(_insert_on_driver(connection.connection.dbapi_connection, connection.dialect, inserts,
+                                        returning, None))
 
 
 def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], *, key: str) -> None:
@@ -266,16 +244,26 @@ def _check(table: Table, rows: list[dict[str, Any]], returning: str | None, skip
     return serial
 
 
-async def _insert_on_driver(adapted: Any, dialect: Any, table: Table, rows: list[dict[str, Any]], returning: str | None,
-                            skip_conflicts_on: str | None) -> list[Any]:
-    """The PostgreSQL path of insert_rows: the unnest statement, its arguments (one list per column, converted
-    as SQLAlchemy would), run on the driver."""
-    serial = _check(table, rows, returning, skip_conflicts_on)
-    names = tuple(rows[0])
-    sql = _unnest_insert(table, names, returning, skip_conflicts_on, dialect)
+async def _insert_on_driver(adapted: Any, dialect: Any, inserts: list[tuple[Table, list[dict[str, Any]]]],
+                            returning: str | None, skip_conflicts_on: str | None) -> list[Any]:
+    """The PostgreSQL path of insert_rows and insert_tables: one unnest statement per table (all but the last
+    as ``WITH`` clauses of the last, which alone returns and skips conflicts), their arguments (one list per
+    column, converted as SQLAlchemy would), run on the driver."""
+    clauses: list[str] = []
+    arguments: list[list[Any]] = []
+    serial = False
+    for index, (table, rows) in enumerate(inserts):
+        last = index == len(inserts) - 1
+        serial = _check(table, rows, returning if last else None, skip_conflicts_on if last else None)
+        names = tuple(rows[0])
+        sql = _unnest_insert(table, names, returning if last else None, skip_conflicts_on if last else None, dialect,
+                             len(arguments) + 1)
+        clauses.append(sql if last else f'"written_{index}" AS ({sql})')
+        arguments.extend(_arrays(table, names, rows, dialect))
+    sql = clauses[0] if len(clauses) == 1 else f"WITH {', '.join(clauses[:-1])} {clauses[-1]}"
     # Rows are inserted in ordinality order, so a serial column's values rise with it (RETURNING's own
     # order is not guaranteed, hence the sort).
-    values = [record[0] for record in await _on_driver(adapted, dialect, sql, _arrays(table, names, rows, dialect))]
+    values = [record[0] for record in await _on_driver(adapted, dialect, sql, arguments)]
     return sorted(values) if serial else values
 
 

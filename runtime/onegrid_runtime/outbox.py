@@ -128,11 +128,10 @@ def insert_at_commit(session: AsyncSession, table: Table, rows: list[dict[str, A
 
 
 async def write_held_rows(session: AsyncSession) -> None:
-    """Write now the rows ``insert_at_commit`` holds (before a step of the transaction that may read them)."""
-    inserts = session.info.pop(INSERT_AT_COMMIT, None)
-    if inserts:
-        await session.flush()
-        await (await session.connection()).run_sync(insert_tables, inserts)
+    """Write now the rows ``insert_at_commit`` holds (before a step of the transaction that may read them),
+    with the events emitted so far: the commit hook, run early."""
+    if session.info.get(INSERT_AT_COMMIT):
+        await session.run_sync(_write_at_commit)
 
 
 @sa_event.listens_for(OrmSession, "before_commit")
@@ -146,7 +145,7 @@ def _write_at_commit(session: OrmSession) -> None:
     outbox = [row for row, _, _ in pending] if pending else []
     seqs = insert_tables(session.connection(), [*inserts, (OutboxMessage.__table__, outbox)],  # type: ignore[list-item]
                          returning="seq" if pending else None)
-    if pending:  # extended, not replaced: a savepoint's release runs this hook too, before the real commit
+    if pending:  # extended, not replaced: the hook may run before the commit (write_held_rows, a savepoint)
         session.info.setdefault(COMMITTED_OUTBOX, []).extend(
             OutboxRecord(seq, row["producer"], key, row["payload"], headers)
             for (row, key, headers), seq in zip(pending, seqs, strict=True))

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.grids import degrees_around
+from intake.grids import GridIndex, degrees_around
 from intake.models import IS_CASE, Report
 from intake.status import OPEN_STATUSES
 
@@ -106,12 +106,12 @@ def rule_for_report(rules: DuplicateRules, catalog: Catalog, category_code: str 
 
 
 async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule: DuplicateRule, now: datetime, *,
-                          near_grids: list[str] | None = None) -> list[Any]:
+                          grids: GridIndex | None = None) -> list[Any]:
     """The open cases the new ``report`` (its row) could duplicate, earliest first: plain rows of the few columns
     compared (a busy grid has hundreds of open cases: building them as ORM objects cost more than everything else
-    a report does). For a report with a location, ``near_grids`` (``GridIndex.near``: the grids within the rule's
-    radius) keeps the read to those grids' cases of the window, through the index of cases by grid and time;
-    without it the window's cases of the whole town are read."""
+    a report does). For a report with a location, ``grids`` (the grid index) keeps the read to the cases of the
+    grids within the rule's radius (``GridIndex.near``), through the index of cases by grid and time; without it
+    the window's cases of the whole town are read."""
     lat, lon, grid = report["lat"], report["lon"], report["grid"]
     c = Report.__table__.c  # type: ignore[attr-defined]
     # IS_CASE as plain SQL (no parameters), so the planner can match the partial index's predicate; then open ones only.
@@ -121,8 +121,8 @@ async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule
     )
     if lat is not None and lon is not None:
         dlat, dlon = degrees_around(lat, rule.radius_m)
-        if near_grids is not None:
-            query = query.where(among(conn, c.grid, {*near_grids, grid}))
+        if grids is not None:
+            query = query.where(among(conn, c.grid, {*grids.near(lat, lon, rule.radius_m), grid}))
         query = query.where(
             (c.lat.between(lat - dlat, lat + dlat) & c.lon.between(lon - dlon, lon + dlon))
             | (c.lat.is_(None) & (c.grid == grid))

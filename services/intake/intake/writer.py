@@ -186,9 +186,8 @@ class CaseWriter:
             rule = rule_for_report(rules, catalog, row["category"])
             match = None
             if rule is not None:
-                near = self.grids().near(row["lat"], row["lon"], rule.radius_m) \
-                    if self.grids is not None and row["lat"] is not None and row["lon"] is not None else None
-                stored = await open_cases_near(connection, row, rule, now, near_grids=near)
+                stored = await open_cases_near(connection, row, rule, now,
+                                               grids=self.grids() if self.grids is not None else None)
                 match = choose_primary(row, sorted([*stored, *opened], key=lambda c: c.reported_at),
                                        rule=rule, rules=rules, now=now)
             matches.append(match)

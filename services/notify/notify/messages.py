@@ -97,17 +97,13 @@ class Templates:
         """Each channel's message. Channels that share a template which does not look at ``channel`` (the
         in-app message and the e-mail, usually) share one rendering: rendering was a seventh of notify's CPU."""
         messages: dict[str, Message] = {}
-        shared: dict[tuple[str | None, bool], Message] = {}
+        rendered: dict[tuple[str | None, str | bool], Message] = {}
         for channel in channels:
-            template = self.template(language, event_type, channel)
-            if self.uses_channel(template.name):
-                messages[channel] = self.render(language=language, event_type=event_type, channel=channel,
-                                                context=context)
-                continue
-            key = (template.name, channel == "sms")
-            if key not in shared:
-                shared[key] = self.render(language=language, event_type=event_type, channel=channel, context=context)
-            messages[channel] = shared[key]
+            name = self.template(language, event_type, channel).name
+            key = (name, channel if self.uses_channel(name) else channel == "sms")  # the SMS has its own part
+            if key not in rendered:
+                rendered[key] = self.render(language=language, event_type=event_type, channel=channel, context=context)
+            messages[channel] = rendered[key]
         return messages
 
     @cache  # noqa: B019 (one Templates per directory per process)
