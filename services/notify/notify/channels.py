@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import importlib
 import json
 import time
 from dataclasses import dataclass
 from email.header import Header
-from email.message import Message
-from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -128,24 +128,50 @@ class Channels:
         return response.status_code
 
     async def _email(self, out: Outgoing) -> None:
-        s = self.settings
-        # The classic MIMEText API: EmailMessage's header registry cost ~0.75 ms per message, this ~0.2 ms.
-        message = MIMEText(out.body, "plain", "utf-8")
-        message["From"] = formataddr(parseaddr(s.smtp_sender), charset="utf-8")
-        message["To"] = out.target
-        message["Subject"] = Header(out.subject, "utf-8")
-        message["Date"] = formatdate(localtime=False)
-        # Stable per notification: a receiving system can drop a resend after a crash mid-send.
-        message["Message-ID"] = f"<{out.notification_id}@notify.onegrid>"
-        message["X-OneGrid-Event-Type"] = out.event_type
+        sender = self.settings.smtp_sender
         try:
-            await self.smtp.send(message)
+            await self.smtp.send(_sender(sender)[1], out.target, mail_message(
+                sender=sender, to=out.target, subject=out.subject, body=out.body,
+                # Stable per notification: a receiving system can drop a resend after a crash mid-send.
+                message_id=f"<{out.notification_id}@notify.onegrid>", event_type=out.event_type))
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.code}: {exc.message}") from exc
 
     async def close(self) -> None:
         await self.http.aclose()
         await self.smtp.close()
+
+
+CRLF = "\r\n"
+
+
+def mail_message(*, sender: str, to: str, subject: str, body: str, message_id: str, event_type: str) -> bytes:
+    """A plain-text UTF-8 e-mail (RFC 5322 and MIME: base64 body, RFC 2047 subject) as the bytes to send.
+
+    Written out directly rather than through ``email.mime``: composing and flattening a MIMEText (header
+    folding, address parsing) cost ~0.3 ms of notify's CPU per e-mail, this ~0.05 ms."""
+    if any(c in value for value in (to, message_id, event_type) for c in "\r\n"):
+        raise DeliveryError("a line break in an e-mail header")
+    headers = (
+        f"From: {_sender(sender)[0]}",
+        f"To: {to}",
+        f"Subject: {Header(subject, 'utf-8', header_name='Subject').encode(linesep=CRLF)}",
+        f"Date: {formatdate(usegmt=True)}",
+        f"Message-ID: {message_id}",
+        f"X-OneGrid-Event-Type: {event_type}",
+        "MIME-Version: 1.0",
+        'Content-Type: text/plain; charset="utf-8"',
+        "Content-Transfer-Encoding: base64",
+    )
+    return (CRLF.join(headers) + CRLF + CRLF).encode("ascii") + \
+        base64.encodebytes(body.encode("utf-8")).replace(b"\n", CRLF.encode())
+
+
+@functools.lru_cache(maxsize=8)
+def _sender(sender: str) -> tuple[str, str]:
+    """The From header and the envelope address of the configured sender."""
+    name, address = parseaddr(sender)
+    return formataddr((name, address), charset="utf-8"), address
 
 
 class SmtpPool:
@@ -157,18 +183,18 @@ class SmtpPool:
         self.settings = settings
         self._idle: list[aiosmtplib.SMTP] = []
 
-    async def send(self, message: Message) -> None:
+    async def send(self, sender: str, recipient: str, message: bytes) -> None:
         reused = bool(self._idle)
         client = self._idle.pop() if reused else await self._connect()
         try:
             try:
-                await client.send_message(message)
+                await client.sendmail(sender, [recipient], message)
             except aiosmtplib.SMTPServerDisconnected:
                 if not reused:
                     raise
                 await _quit(client)  # it went stale while idle: once more on a new session
                 client = await self._connect()
-                await client.send_message(message)
+                await client.sendmail(sender, [recipient], message)
         except BaseException:
             await _quit(client)
             raise
