@@ -39,6 +39,7 @@ smoke: setup
 ## Measure the whole pipeline (PostgreSQL, Kafka, four services) and write bench/results/latest.json.
 bench: setup
 	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } || { echo "install wrk (apt-get install wrk)"; exit 1; }
+	command -v smtp-sink >/dev/null || [ -x /usr/sbin/smtp-sink ] || echo "note: without postfix's smtp-sink (apt-get install postfix) the mail sink is aiosmtpd, on the same cores"
 	$(PY) bench/bench.py
 
 ## Regenerate contracts/schemas/*.json and contracts/asyncapi.yaml from the event models.
