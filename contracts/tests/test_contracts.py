@@ -88,3 +88,12 @@ def test_events_evolve_by_ignoring_unknown_fields():
     key, value, headers = to_kafka(_dispatched(), source="/s")
     newer = value[:-1] + b', "added_later": 1}'
     assert from_kafka(key, newer, headers).event().department == "D07"
+
+
+def test_value_of_reads_a_field_and_answers_the_default_for_one_the_type_lacks():
+    event = _dispatched()
+    assert event.value_of("department") == "D07" and event.value_of("urgent") is event.urgent
+    assert event.value_of("mediator_id") is None and event.value_of("priority", "normal") == "normal"
+    key, value, headers = to_kafka(event, source="/s")
+    newer = value[:-1] + b', "added_later": 1}'
+    assert from_kafka(key, newer, headers).event().value_of("added_later") is None  # unknown fields are ignored

@@ -325,7 +325,7 @@ async def record_case_events(*, session: AsyncSession, events: list[Event], enve
         if case is None:
             continue  # not a case of this intake (another jurisdiction's deployment)
         status = STATUS_BY_EVENT.get(event.type, case["status"])
-        department = getattr(event, "department", None) or case["department"]
+        department = event.value_of("department") or case["department"]
         timeline.append({"case_id": case["id"], "event_id": envelope.id, "event_type": event.type,
                          "occurred_at": event.occurred_at, "status": status,
                          "summary": describe(status, department=catalog.department_name(department), event=event),
@@ -337,7 +337,7 @@ async def record_case_events(*, session: AsyncSession, events: list[Event], enve
         # Events from different topics may arrive out of order: the latest one sets the status.
         if event.occurred_at >= case["status_at"] and case["status"] != "merged":
             case.update(status=status, department=department, status_at=event.occurred_at,
-                        expected_at=getattr(event, "deadline_at", None) or case["expected_at"])
+                        expected_at=event.value_of("deadline_at") or case["expected_at"])
             changed[case["id"]] = case
     if timeline:
         await insert_rows_async(connection, TimelineEntry.__table__, timeline)  # type: ignore[arg-type]

@@ -174,18 +174,18 @@ def learn_case(contact: CaseFacts, event: Event) -> set[str]:
     """Learns the case's facts from the event; returns the fields it did not know before."""
     before = {name: getattr(contact, name) for name in (*CONTACT_FIELDS, "mediator")}
     for name in CONTACT_FIELDS:
-        value = getattr(event, name, None)
+        value = event.value_of(name)
         # The reporter is the first one; later reporters of a duplicate are addressed by their own event.
         if isinstance(value, str) and value and not (name == "reporter_id" and contact.reporter_id):
             setattr(contact, name, value)
-    mediator = getattr(event, "mediator_id", None) or getattr(event, "mediator", None)
+    mediator = event.value_of("mediator_id") or event.value_of("mediator")
     if isinstance(mediator, str) and mediator:
         contact.mediator = mediator
-    if isinstance(getattr(event, "urgent", None), bool):
+    if isinstance(event.value_of("urgent"), bool):
         contact.urgent = event.urgent  # type: ignore[attr-defined]
-    elif getattr(event, "priority", None) in ("urgent", "normal"):
+    elif event.value_of("priority") in ("urgent", "normal"):
         contact.urgent = event.priority == "urgent"  # type: ignore[attr-defined]
-    deadline = getattr(event, "deadline_at", None) or getattr(event, "new_deadline_at", None)
+    deadline = event.value_of("deadline_at") or event.value_of("new_deadline_at")
     if isinstance(deadline, datetime):
         contact.deadline_at = deadline
     learnt = {name for name, old in before.items() if old is None and getattr(contact, name) is not None}
@@ -199,7 +199,7 @@ def learn_reporter(batch: Batch, event: Event, contact: CaseFacts) -> None:
     """Language and contact points carried by an event (optional fields) go to the directory."""
     if not contact.reporter_id:
         return
-    found = {name: getattr(event, attr, None) for name, attr in
+    found = {name: event.value_of(attr) for name, attr in
              (("language", "reporter_language"), ("email", "reporter_email"), ("phone", "reporter_phone"))}
     found = {k: v for k, v in found.items() if isinstance(v, str) and v}
     if found:
