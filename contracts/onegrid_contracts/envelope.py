@@ -7,12 +7,12 @@ the event's JSON data and the key is the case id, so one case's events stay in o
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from onegrid_contracts.events import Event, event_class
+from onegrid_contracts.ids import new_id
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -57,7 +57,7 @@ def to_kafka(
     """(key, value, headers) of one event, ready for a Kafka producer."""
     attrs = {
         "ce_specversion": SPEC_VERSION,
-        "ce_id": event_id or str(uuid.uuid4()),
+        "ce_id": event_id or str(new_id()),
         "ce_source": source,
         "ce_type": event.type,
         "ce_time": _rfc3339(event.occurred_at),

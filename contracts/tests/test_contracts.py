@@ -97,3 +97,13 @@ def test_value_of_reads_a_field_and_answers_the_default_for_one_the_type_lacks()
     key, value, headers = to_kafka(event, source="/s")
     newer = value[:-1] + b', "added_later": 1}'
     assert from_kafka(key, newer, headers).event().value_of("added_later") is None  # unknown fields are ignored
+
+
+def test_new_ids_are_version_7_and_in_the_order_they_were_made():
+    from onegrid_contracts.ids import new_id
+
+    ids = [new_id() for _ in range(10_000)]
+    assert all(type(i) is uuid.UUID and i.version == 7 for i in ids)
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)  # each new key lands after the ones before it
+    _, _, headers = to_kafka(_dispatched(), source="/s")
+    assert uuid.UUID(dict(headers)["ce_id"].decode()).version == 7  # event ids too

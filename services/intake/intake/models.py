@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401  (table of this service's schema)
@@ -113,7 +114,7 @@ class Report(SQLModel, table=True):
     seq: int | None = Field(
         default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     )
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    id: uuid.UUID = Field(default_factory=new_id, unique=True)
     case_number: str | None = Field(default=None, max_length=32, unique=True)
     jurisdiction: str = Field(max_length=16)
     channel: str = Field(max_length=16)
@@ -153,7 +154,7 @@ class Report(SQLModel, table=True):
 class Attachment(SQLModel, table=True):
     """A photo uploaded to intake's storage, or a media URL given with a report."""
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     jurisdiction: str = Field(max_length=16)
     case_id: uuid.UUID | None = Field(default=None, index=True)  # the report it belongs to, once attached
     kind: str = Field(max_length=8)  # photo | url

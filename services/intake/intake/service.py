@@ -12,6 +12,7 @@ from typing import Any
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.auth import Principal, Role
 from onegrid_runtime.db import among, insert_rows_async, update_rows_async, utcnow
 from onegrid_runtime.outbox import emit
@@ -97,7 +98,7 @@ async def create_report(
     urgent = body.priority == "urgent" or body.danger_to_life or body.danger_to_property
     now = utcnow()
     row: dict[str, Any] = dict(
-        id=uuid.uuid4(), jurisdiction=reporter.jurisdiction, channel=channel, description=body.description.strip(),
+        id=new_id(), jurisdiction=reporter.jurisdiction, channel=channel, description=body.description.strip(),
         category=body.category, lat=place.lat, lon=place.lon, grid=place.grid, community=place.community,
         household_id=place.household.id if place.household else None,
         address=place.household.address if place.household else None,

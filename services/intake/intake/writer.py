@@ -33,6 +33,7 @@ from typing import Any
 from onegrid_contracts import Event
 from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.aio import stopping
 from onegrid_runtime.db import Database, insert_rows_async, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
@@ -221,7 +222,7 @@ async def attach(connection: AsyncConnection, cases: list[NewCase], now: datetim
                 .values(case_id=case.row["id"]))
             if taken.rowcount != len(case.photo_ids):
                 raise InvalidInput("an attachment was attached to another report meanwhile", field="attachments")
-    urls = [{"id": uuid.uuid4(), "jurisdiction": case.row["jurisdiction"], "case_id": case.row["id"], "kind": "url",
+    urls = [{"id": new_id(), "jurisdiction": case.row["jurisdiction"], "case_id": case.row["id"], "kind": "url",
              "url": url, "storage_key": None, "content_type": None, "size": None, "sha256": None,
              "uploaded_by": case.actor["id"], "created_at": now}
             for case in cases for url in case.media_urls]

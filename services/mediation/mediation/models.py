@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401  (tables of this service's schema)
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
@@ -53,7 +54,7 @@ class Mediator(SQLModel, table=True):
 
 
 class Dispute(SQLModel, table=True):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     register_number: str | None = Field(default=None, max_length=40, index=True)
     case_id: uuid.UUID | None = Field(default=None, index=True)
     case_number: str | None = Field(default=None, max_length=32)
@@ -116,7 +117,7 @@ class Dispute(SQLModel, table=True):
 
 
 class Party(SQLModel, table=True):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     dispute_id: uuid.UUID = Field(foreign_key="dispute.id", index=True)
     role: str = Field(max_length=16, description="applicant | respondent | third_party")
     name: str = Field(max_length=64)
@@ -135,7 +136,7 @@ class Party(SQLModel, table=True):
 class MediationSession(SQLModel, table=True):
     __tablename__ = "mediation_session"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     dispute_id: uuid.UUID = Field(foreign_key="dispute.id", index=True)
     scheduled_at: datetime = Field(sa_type=UtcDateTime)
     place: str = Field(max_length=200)

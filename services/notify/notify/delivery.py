@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.aio import bounded, stopping
 from onegrid_runtime.db import Database, among, insert_rows_async, update_rows_async, utcnow
 from prometheus_client import Counter, Histogram
@@ -356,7 +357,7 @@ class DeliveryWorker:
                 .where(among(conn, SUBSCRIPTIONS.c.id, hooks)).order_by(SUBSCRIPTIONS.c.id).with_for_update())).all()} \
                 if hooks else {}
             await insert_rows_async(conn, ATTEMPTS, [
-                {"id": uuid.uuid4(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
+                {"id": new_id(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
                  "started_at": r.started, "status": "failed" if r.error else "delivered",
                  "latency_ms": round(r.latency * 1000), "http_status": r.http_status,
                  "error": r.error[:500] if r.error else None} for r in results])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.consumer import InboxEntry  # noqa: F401  (tables of this service's schema)
 from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
@@ -97,7 +98,7 @@ class Notification(NotificationBase, table=True):
     # One message per event, recipient and channel, however often the event is redelivered.
     __table_args__ = (UniqueConstraint("event_id", "recipient", "channel"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
 
 
 class Delivery(SQLModel, table=True):
@@ -140,7 +141,7 @@ class DeliveryAttempt(DeliveryAttemptBase, table=True):
 
     __tablename__ = "delivery_attempt"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
 
 
 class InboxRead(SQLModel, table=True):
@@ -165,7 +166,7 @@ class SubscriptionBase(SQLModel):
 class Subscription(SubscriptionBase, table=True):
     """An external system subscribed to events (webhooks)."""
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     secret: str = Field(max_length=128)
     previous_secret: str | None = Field(default=None, max_length=128)
     previous_secret_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

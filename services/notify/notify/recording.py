@@ -24,6 +24,7 @@ from typing import Any
 
 from onegrid_contracts import Envelope, Event
 from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, NotificationsRecorded, RecordedMessage
+from onegrid_contracts.ids import new_id
 from onegrid_runtime.db import among, update_rows_async, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
 from sqlalchemy import delete, select
@@ -325,7 +326,7 @@ def _row(facts: CaseFacts) -> dict[str, Any]:
 def _note(event: Event, envelope: Envelope, recipient: str, channel: str, *, now: datetime, subject: str, body: str,
           language: str | None, urgent: bool) -> dict[str, Any]:
     """A complete, pending ``notification`` row (Core inserts apply no model defaults)."""
-    return {"id": uuid.uuid4(), "event_id": envelope.id, "event_type": event.type, "case_id": event.case_id,
+    return {"id": new_id(), "event_id": envelope.id, "event_type": event.type, "case_id": event.case_id,
             "recipient": recipient, "channel": channel, "status": "pending", "subject": subject, "body": body,
             "language": language, "urgent": urgent, "attempts": 0, "last_error": None,
             "created_at": now, "delivered_at": None}
