@@ -1,8 +1,11 @@
 """The delivery worker: sends what the queue (`delivery` table) holds, never in the way of anything.
 
 * Consumption only writes rows; this loop (started through ``create_app(background=[...])``)
-  sends them. It is woken after every commit that queued deliveries (``wake_after_commit``), and
-  polls as a fallback.
+  sends them. E-mails and SMS due at once are handed to it by the transaction that records them
+  (``send_after_commit``): written already claimed (attempt 1 and a lease, as a claim writes them), they
+  start sending when it commits, without a claim transaction. The rest (webhooks, SMS held for quiet
+  hours, more than the endpoint's queue holds) wake it after the commit to claim them (``wake_after_commit``),
+  and it polls as a fallback (retries, leases of a worker that died).
 * Claiming: due rows are selected ``FOR UPDATE SKIP LOCKED`` per endpoint, up to
   ``delivery_queue_per_slot`` per concurrent send of the endpoint (so one claim transaction feeds
   many sends), and their ``next_attempt_at`` is pushed past the worst-case wait as a lease: the
@@ -91,6 +94,27 @@ def wake_after_commit(session: AsyncSession, settings: NotifySettings) -> None:
         sa_event.listen(session.sync_session, "after_commit", lambda _s: [w.wake() for w in list(workers)], once=True)
 
 
+def send_after_commit(session: AsyncSession, settings: NotifySettings, deliveries: list[dict[str, Any]],
+                      notes: list[dict[str, Any]]) -> None:
+    """Hands the deliveries being recorded in ``session``'s transaction to this process's worker (see the module's
+    docstring); a commit that leaves some for a claim wakes it. Call before the rows are written: the ones
+    handed over are changed to their claimed state."""
+    workers = _workers.get(settings.database_url)
+    if not deliveries or not workers:
+        return
+    worker = next(iter(workers))
+    reserved = session.info.setdefault(_RESERVED, defaultdict(int))  # handed over in this transaction, per endpoint
+    by_id = {note["id"]: note for note in notes}
+    handed, left = worker.take(deliveries, by_id, reserved)
+    if handed:
+        sa_event.listen(session.sync_session, "after_commit", lambda _s: worker.start(handed), once=True)
+    if left:
+        wake_after_commit(session, settings)
+
+
+_RESERVED = "notify.reserved_deliveries"
+
+
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with jitter: half the doubled delay fixed, half random."""
     delay = min(base * 2 ** max(attempt - 1, 0), cap)
@@ -115,9 +139,51 @@ class DeliveryWorker:
         # this worker even before the results that paused it are recorded (failures can be instant).
         self.failures: dict[str, int] = {}
         self._recorder: asyncio.Task[None] | None = None
+        # Whether the queue may hold due rows this worker has not claimed (cleared by a claim that finds none): only
+        # then does a finished send wake it to refill (rows handed over at their commit need no claim).
+        self.maybe_due = True
 
     def wake(self) -> None:
+        self.maybe_due = True
         self._wake.set()
+
+    def lease(self, channel: str, queued: int, limit: int) -> timedelta:
+        """How long a claimed delivery is reserved: every send queued ahead of it on its slot may take the whole
+        timeout."""
+        waits = queued // limit + 1
+        return timedelta(seconds=self.channels.timeout(channel) * waits + self.settings.lease_margin_seconds)
+
+    def take(self, deliveries: list[dict[str, Any]], notes: dict[uuid.UUID, dict[str, Any]],
+             reserved: dict[str, int]) -> tuple[list[Outgoing], bool]:
+        """Of delivery rows about to be written, claims those due now on e-mail or SMS while their endpoint's queue
+        has room (``reserved``: already taken in the same transaction): sets their attempt and lease and returns
+        them to send, and whether any were left for a claim."""
+        now = utcnow()
+        handed: list[Outgoing] = []
+        left = False
+        for row in deliveries:
+            endpoint = row["endpoint"]
+            limit = self.limit(endpoint)
+            queued = self.in_flight[endpoint] + reserved[endpoint]
+            if (self._closing or endpoint not in ("email", "sms") or row["next_attempt_at"] > now
+                    or queued >= limit * self.settings.delivery_queue_per_slot):
+                left = True
+                continue
+            note = notes[row["notification_id"]]
+            row["attempts"], row["next_attempt_at"] = 1, now + self.lease(row["channel"], queued, limit)
+            reserved[endpoint] += 1
+            handed.append(Outgoing(notification_id=str(row["notification_id"]), channel=row["channel"],
+                                   endpoint=endpoint, target=row["target"], subject=note["subject"] or note["event_type"],
+                                   body=note["body"], event_type=note["event_type"], attempt=1))
+        return handed, left
+
+    def start(self, outs: list[Outgoing]) -> None:
+        """Sends claimed deliveries, each in its own task (it waits for a slot of its endpoint)."""
+        for out in outs:
+            self.in_flight[out.endpoint] += 1
+            task = asyncio.create_task(self.deliver(out), name=f"deliver-{out.notification_id}")
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
 
     def limit(self, endpoint: str) -> int:
         s = self.settings
@@ -139,10 +205,7 @@ class DeliveryWorker:
                     log.exception("claiming deliveries failed; retrying")
                     claimed = []
                     await asyncio.sleep(self.settings.delivery_poll_seconds)
-                for out in claimed:
-                    task = asyncio.create_task(self.deliver(out), name=f"deliver-{out.notification_id}")
-                    self.tasks.add(task)
-                    task.add_done_callback(self.tasks.discard)
+                self.start(claimed)
                 if len(claimed) >= self.settings.delivery_batch:
                     continue
                 try:
@@ -194,6 +257,7 @@ class DeliveryWorker:
                 select(DELIVERIES.c.endpoint, func.count()).where(DELIVERIES.c.status == "pending",
                                                                   DELIVERIES.c.next_attempt_at <= now)
                 .group_by(DELIVERIES.c.endpoint))).all()
+            self.maybe_due = bool(due)
             if not due:
                 return []
             paused = {f"webhook:{i}" for i in (await conn.execute(
@@ -220,10 +284,8 @@ class DeliveryWorker:
                         # Not an attempt: due again when the quiet hours end.
                         waiting.append({"notification_id": row.notification_id, "next_attempt_at": quiet_end})
                         continue
-                    # Worst case: every send queued ahead of it on its slot takes the whole timeout.
-                    waits = queued // limit + 1
-                    lease = timedelta(seconds=self.channels.timeout(row.channel) * waits + self.settings.lease_margin_seconds)
-                    claimed.append({**row._asdict(), "attempts": row.attempts + 1, "next_attempt_at": now + lease})
+                    claimed.append({**row._asdict(), "attempts": row.attempts + 1,
+                                    "next_attempt_at": now + self.lease(row.channel, queued, limit)})
                     queued += 1
                     budget -= 1
             ids = [c["notification_id"] for c in claimed]
@@ -253,8 +315,6 @@ class DeliveryWorker:
                  "next_attempt_at": c["next_attempt_at"], "updated_at": now, "status": c["status"]} for c in claimed],
                 key="notification_id")
             await update_rows_async(conn, DELIVERIES, waiting, key="notification_id")
-        for o in out:
-            self.in_flight[o.endpoint] += 1
         return out
 
     async def deliver(self, out: Outgoing) -> None:
@@ -331,9 +391,11 @@ class DeliveryWorker:
                 except Exception:
                     log.exception("recording the results of %d deliveries failed", len(results))
                     await asyncio.sleep(0.2 * 2**attempt)
-            # Refill an endpoint's queue once it is half empty (one claim for many sends, not one per result).
-            if any(self.in_flight[r.out.endpoint] <= self.limit(r.out.endpoint) * self.settings.delivery_queue_per_slot // 2
-                   for r in results):
+            # Refill an endpoint's queue once it is half empty (one claim for many sends, not one per result), when
+            # rows may be waiting for a claim.
+            if self.maybe_due and any(
+                    self.in_flight[r.out.endpoint] <= self.limit(r.out.endpoint) * self.settings.delivery_queue_per_slot // 2
+                    for r in results):
                 self.wake()
 
     async def record(self, results: list[Result]) -> None:

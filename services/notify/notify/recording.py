@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notify.config import NotifySettings
-from notify.delivery import quiet_until, wake_after_commit
+from notify.delivery import quiet_until, send_after_commit
 from notify.messages import Templates, language_of, message_context, templates
 from notify.models import (
     CASE_FACTS,
@@ -163,10 +163,9 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
     # New rows are written with the batch's events as it commits (one statement): nothing reads them back.
     await _write_contacts(session, conn, contacts, stored_contacts)
     await _write_directory(session, conn, batch, directory)
+    send_after_commit(session, settings, deliveries, notes)  # before they are written: it claims some
     insert_at_commit(session, NOTIFICATIONS, notes)
     insert_at_commit(session, DELIVERIES, deliveries)
-    if deliveries:
-        wake_after_commit(session, settings)
     await _write_waiting(session, conn, waiting)
     return notes
 

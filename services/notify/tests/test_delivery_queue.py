@@ -133,3 +133,82 @@ async def test_deliveries_queued_for_a_subscription_that_gets_paused_are_not_att
     assert status == "paused"
     assert 2 <= attempts <= 3  # the pause, and at most the one already being sent when it was recorded
     assert untouched == 8 - attempts  # the rest handed back unattempted, due again for when it is resumed
+
+
+async def test_deliveries_due_now_go_to_the_worker_at_the_commit_without_a_claim(make_database):
+    """The recording transaction writes e-mails already claimed (attempt 1, leased) and hands them to the running
+    worker when it commits: they are sent although the worker's claims are switched off here. Beyond the endpoint's
+    queue (1 slot x 2), they stay pending for a claim."""
+    from notify.delivery import _workers
+
+    db, settings, _ = await notify_database(make_database)
+    box = SlowMailBox(delay=0.2)
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = settings.model_copy(update={"smtp_port": controller.port, "smtp_concurrency": 1, "smtp_timeout_seconds": 5,
+                                           "delivery_queue_per_slot": 2, "lease_margin_seconds": 1,
+                                           "delivery_poll_seconds": 60})
+    worker = DeliveryWorker(db, settings)
+    claims: list[int] = []
+
+    async def no_claim():
+        claims.append(1)
+        return []
+
+    worker.claim = no_claim  # type: ignore[method-assign]
+    _workers[settings.database_url].add(worker)
+    task = asyncio.create_task(worker.run())
+    try:
+        before = datetime.now(UTC)
+        await queue_of(db, 5, settings)
+        states = sorted(await rows(db, "select attempts, next_attempt_at > now() from delivery"))
+        assert states == [(0, False)] * 3 + [(1, True)] * 2  # two handed over (leased), three left for a claim
+        leases = sorted(r[0] for r in await rows(db, "select next_attempt_at from delivery where attempts = 1"))
+        assert [round((lease - before).total_seconds()) for lease in leases] == [6, 11]  # 5 s x sends ahead + 1
+        for _ in range(100):
+            if box.received == 2 and (await rows(db, "select count(*) from delivery where status = 'delivered'"))[0][0] == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert box.received == 2  # sent without any claim taking them
+        assert sorted(await rows(db, "select status, attempts from delivery")) == \
+            [("delivered", 1), ("delivered", 1), ("pending", 0), ("pending", 0), ("pending", 0)]
+        assert worker.in_flight["email"] == 0
+    finally:
+        _workers[settings.database_url].discard(worker)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        controller.stop()
+        await db.dispose()
+
+
+async def test_deliveries_of_a_recording_that_rolls_back_are_not_sent(make_database):
+    from notify.delivery import _workers
+    from notify.recording import record_batch
+
+    db, settings, _ = await notify_database(make_database)
+    box = SlowMailBox(delay=0.0)
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = settings.model_copy(update={"smtp_port": controller.port, "delivery_poll_seconds": 60})
+    worker = DeliveryWorker(db, settings)
+    _workers[settings.database_url].add(worker)
+    task = asyncio.create_task(worker.run())
+    try:
+        event = dispatched(uuid.uuid4(), "D11")
+        envelope = from_kafka(*to_kafka(event, source="/onegrid/YYB/dispatch"))
+        try:
+            async with db.transaction() as session:
+                notes = await record_batch(session=session, events=[event], envelopes=[envelope], settings=settings)
+                assert any(n["channel"] == "email" for n in notes)
+                raise RuntimeError("the batch fails after recording")
+        except RuntimeError:
+            pass
+        await asyncio.sleep(0.5)
+        assert box.received == 0 and not worker.tasks and worker.in_flight["email"] == 0
+        assert (await rows(db, "select count(*) from delivery"))[0][0] == 0
+    finally:
+        _workers[settings.database_url].discard(worker)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        controller.stop()
+        await db.dispose()
