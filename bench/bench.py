@@ -146,11 +146,14 @@ async def bench_kafka_rtt(bootstrap: str) -> None:
 OBSERVED = ("intake", "dispatch", "notify")  # the topics the observer reads (bench.<service>.v1)
 
 
-async def stamp_observed_topics(bootstrap: str, prefix: str, partitions: int = 6) -> None:
+async def stamp_observed_topics(bootstrap: str, prefix: str) -> None:
     """The observed topics stamp each record with the broker's clock when it is appended (LogAppendTime), so a
     record's timestamp is the moment it was on Kafka. Created here (as the services would, with their partition
     count) before the services start, or changed if they exist."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from onegrid_runtime.settings import ServiceSettings
+
+    partitions = ServiceSettings().topic_partitions  # ONEGRID_TOPIC_PARTITIONS, as the services read it
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     names = [f"{prefix}.{service}.v1" for service in OBSERVED]
