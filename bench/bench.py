@@ -151,11 +151,10 @@ async def stamp_observed_topics(bootstrap: str, prefix: str) -> None:
     record's timestamp is the moment it was on Kafka. Created here (as the services would, with their partition
     count) before the services start, or changed if they exist."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
     from onegrid_runtime.settings import ServiceSettings
 
     partitions = ServiceSettings().topic_partitions  # ONEGRID_TOPIC_PARTITIONS, as the services read it
-    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-
     names = [f"{prefix}.{service}.v1" for service in OBSERVED]
     config = {"message.timestamp.type": "LogAppendTime"}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -408,7 +407,7 @@ def mail_sink(port: int) -> subprocess.Popen:
     they would fail fast and their sending cost would be missing from the figures). It stands for the town's mail
     server, which runs elsewhere: Postfix's `smtp-sink` (C, ~0.1 ms of CPU per message) when installed, else
     aiosmtpd's Sink (Python, ~0.5 ms per message, taken from the cores the services share)."""
-    sink = shutil.which("smtp-sink") or next((p for p in ("/usr/sbin/smtp-sink",) if os.path.exists(p)), None)
+    sink = shutil.which("smtp-sink", path=f"{os.environ.get('PATH', '')}:/usr/sbin")  # sbin is off some PATHs
     if sink:
         as_user = ["-u", "nobody"] if os.getuid() == 0 else []  # it refuses to run as root
         command = [sink, *as_user, f"127.0.0.1:{port}", "256"]

@@ -83,6 +83,7 @@ def quiet_until(now: datetime, timezone: str, window: str) -> datetime | None:
 # The running workers by database URL: a transaction that queued deliveries wakes them after it commits.
 _workers: dict[str, set[DeliveryWorker]] = defaultdict(set)
 _WAKE_FLAG = "notify.wake_delivery"
+_RESERVED = "notify.reserved_deliveries"  # session.info: deliveries handed over in this transaction, per endpoint
 
 
 def wake_after_commit(session: AsyncSession, settings: NotifySettings) -> None:
@@ -103,16 +104,13 @@ def send_after_commit(session: AsyncSession, settings: NotifySettings, deliverie
     if not deliveries or not workers:
         return
     worker = next(iter(workers))
-    reserved = session.info.setdefault(_RESERVED, defaultdict(int))  # handed over in this transaction, per endpoint
+    reserved = session.info.setdefault(_RESERVED, defaultdict(int))
     by_id = {note["id"]: note for note in notes}
     handed, left = worker.take(deliveries, by_id, reserved)
     if handed:
         sa_event.listen(session.sync_session, "after_commit", lambda _s: worker.start(handed), once=True)
     if left:
         wake_after_commit(session, settings)
-
-
-_RESERVED = "notify.reserved_deliveries"
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:

@@ -1,15 +1,19 @@
 """One claim feeds many sends: the worker claims up to ``delivery_queue_per_slot`` deliveries per concurrent send
 of an endpoint, never sends more than the endpoint's concurrency at once, leases each claimed row for its
-worst-case wait, and on shutdown hands back what it claimed but never began to send."""
+worst-case wait, and on shutdown hands back what it claimed but never began to send. E-mails due at once are
+handed to the running worker by the transaction that records them, and only when it commits."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from aiosmtpd.controller import Controller
-from notify.delivery import DeliveryWorker
+from notify.config import NotifySettings
+from notify.delivery import DeliveryWorker, _workers
 from notify.handlers import handlers
 from notify_testing import dispatched, notify_database
 from onegrid_contracts import from_kafka, to_kafka
@@ -31,6 +35,38 @@ class SlowMailBox:
         self.sending -= 1
         self.received += 1
         return "250 Message accepted for delivery"
+
+
+@asynccontextmanager
+async def mail_server(delay: float) -> AsyncIterator[tuple[SlowMailBox, int]]:
+    """A real SMTP server (aiosmtpd) on a free port: the mailbox and the port."""
+    box = SlowMailBox(delay=delay)
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield box, controller.port
+    finally:
+        controller.stop()
+
+
+@asynccontextmanager
+async def running_worker(db, settings: NotifySettings, *, claims: bool = True) -> AsyncIterator[DeliveryWorker]:
+    """The delivery worker as the app runs it: registered for its database (so recording hands deliveries to it)
+    and running; ``claims=False`` switches its claims off, so it sends only what is handed to it."""
+    worker = DeliveryWorker(db, settings)
+    if not claims:
+        async def no_claim() -> list:
+            return []
+
+        worker.claim = no_claim  # type: ignore[method-assign]
+    _workers[settings.database_url].add(worker)
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        _workers[settings.database_url].discard(worker)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def queue_of(db, n: int, settings) -> None:
@@ -139,76 +175,52 @@ async def test_deliveries_due_now_go_to_the_worker_at_the_commit_without_a_claim
     """The recording transaction writes e-mails already claimed (attempt 1, leased) and hands them to the running
     worker when it commits: they are sent although the worker's claims are switched off here. Beyond the endpoint's
     queue (1 slot x 2), they stay pending for a claim."""
-    from notify.delivery import _workers
-
     db, settings, _ = await notify_database(make_database)
-    box = SlowMailBox(delay=0.2)
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings = settings.model_copy(update={"smtp_port": controller.port, "smtp_concurrency": 1, "smtp_timeout_seconds": 5,
-                                           "delivery_queue_per_slot": 2, "lease_margin_seconds": 1,
-                                           "delivery_poll_seconds": 60})
-    worker = DeliveryWorker(db, settings)
-    claims: list[int] = []
-
-    async def no_claim():
-        claims.append(1)
-        return []
-
-    worker.claim = no_claim  # type: ignore[method-assign]
-    _workers[settings.database_url].add(worker)
-    task = asyncio.create_task(worker.run())
     try:
-        before = datetime.now(UTC)
-        await queue_of(db, 5, settings)
-        states = sorted(await rows(db, "select attempts, next_attempt_at > now() from delivery"))
-        assert states == [(0, False)] * 3 + [(1, True)] * 2  # two handed over (leased), three left for a claim
-        leases = sorted(r[0] for r in await rows(db, "select next_attempt_at from delivery where attempts = 1"))
-        assert [round((lease - before).total_seconds()) for lease in leases] == [6, 11]  # 5 s x sends ahead + 1
-        for _ in range(100):
-            if box.received == 2 and (await rows(db, "select count(*) from delivery where status = 'delivered'"))[0][0] == 2:
-                break
-            await asyncio.sleep(0.05)
-        assert box.received == 2  # sent without any claim taking them
-        assert sorted(await rows(db, "select status, attempts from delivery")) == \
-            [("delivered", 1), ("delivered", 1), ("pending", 0), ("pending", 0), ("pending", 0)]
-        assert worker.in_flight["email"] == 0
+        async with mail_server(delay=0.2) as (box, port):
+            settings = settings.model_copy(update={
+                "smtp_port": port, "smtp_concurrency": 1, "smtp_timeout_seconds": 5, "delivery_queue_per_slot": 2,
+                "lease_margin_seconds": 1, "delivery_poll_seconds": 60})
+            async with running_worker(db, settings, claims=False) as worker:
+                before = datetime.now(UTC)
+                await queue_of(db, 5, settings)
+                states = sorted(await rows(db, "select attempts, next_attempt_at > now() from delivery"))
+                assert states == [(0, False)] * 3 + [(1, True)] * 2  # two handed over (leased), three left for a claim
+                leases = sorted(r[0] for r in await rows(db, "select next_attempt_at from delivery where attempts = 1"))
+                assert [round((lease - before).total_seconds()) for lease in leases] == [6, 11]  # 5 s x sends ahead + 1
+                for _ in range(100):
+                    delivered = (await rows(db, "select count(*) from delivery where status = 'delivered'"))[0][0]
+                    if box.received == 2 and delivered == 2:
+                        break
+                    await asyncio.sleep(0.05)
+                assert box.received == 2  # sent without any claim taking them
+                assert sorted(await rows(db, "select status, attempts from delivery")) == \
+                    [("delivered", 1), ("delivered", 1), ("pending", 0), ("pending", 0), ("pending", 0)]
+                assert worker.in_flight["email"] == 0
     finally:
-        _workers[settings.database_url].discard(worker)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        controller.stop()
         await db.dispose()
 
 
 async def test_deliveries_of_a_recording_that_rolls_back_are_not_sent(make_database):
-    from notify.delivery import _workers
     from notify.recording import record_batch
 
     db, settings, _ = await notify_database(make_database)
-    box = SlowMailBox(delay=0.0)
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings = settings.model_copy(update={"smtp_port": controller.port, "delivery_poll_seconds": 60})
-    worker = DeliveryWorker(db, settings)
-    _workers[settings.database_url].add(worker)
-    task = asyncio.create_task(worker.run())
     try:
-        event = dispatched(uuid.uuid4(), "D11")
-        envelope = from_kafka(*to_kafka(event, source="/onegrid/YYB/dispatch"))
-        try:
-            async with db.transaction() as session:
-                notes = await record_batch(session=session, events=[event], envelopes=[envelope], settings=settings)
-                assert any(n["channel"] == "email" for n in notes)
-                raise RuntimeError("the batch fails after recording")
-        except RuntimeError:
-            pass
-        await asyncio.sleep(0.5)
-        assert box.received == 0 and not worker.tasks and worker.in_flight["email"] == 0
-        assert (await rows(db, "select count(*) from delivery"))[0][0] == 0
+        async with mail_server(delay=0.0) as (box, port):
+            settings = settings.model_copy(update={"smtp_port": port, "delivery_poll_seconds": 60})
+            async with running_worker(db, settings) as worker:
+                event = dispatched(uuid.uuid4(), "D11")
+                envelope = from_kafka(*to_kafka(event, source="/onegrid/YYB/dispatch"))
+                try:
+                    async with db.transaction() as session:
+                        notes = await record_batch(session=session, events=[event], envelopes=[envelope],
+                                                   settings=settings)
+                        assert any(n["channel"] == "email" for n in notes)
+                        raise RuntimeError("the batch fails after recording")
+                except RuntimeError:
+                    pass
+                await asyncio.sleep(0.5)
+                assert box.received == 0 and not worker.tasks and worker.in_flight["email"] == 0
+                assert (await rows(db, "select count(*) from delivery"))[0][0] == 0
     finally:
-        _workers[settings.database_url].discard(worker)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        controller.stop()
         await db.dispose()
