@@ -5,8 +5,10 @@ flush and query, and the state change commits together with its outbox rows."""
 from __future__ import annotations
 
 import zlib
+from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -16,7 +18,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
+    Select,
     Table,
+    TextualSelect,
     TypeDecorator,
     any_,
     bindparam,
@@ -135,6 +139,67 @@ def among(connection: Connection | AsyncConnection, column: ColumnElement[Any], 
     if connection.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+def among_parameter(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``column IN`` the list parameter ``name``, for a select built once per dialect and run by ``select_rows``
+    (``among`` is for statements built per call): ``column = ANY($n)`` with the list as one array on PostgreSQL,
+    an expanding ``IN`` elsewhere (SQLite)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+async def select_rows(connection: AsyncConnection, statement: Select[Any] | TextualSelect, **parameters: Any
+                      ) -> list[Any]:
+    """The rows of a select built once (a module constant, or cached per dialect with ``among_parameter``),
+    run with its named ``parameters``; each row a named tuple of the selected columns (attributes, ``_asdict()``,
+    unpacking, as SQLAlchemy's rows). On PostgreSQL the statement is compiled once and run on the driver
+    (~85 µs of CPU against ~270 µs for a select built and executed through SQLAlchemy per call, measured on
+    this machine), its values converted as SQLAlchemy would (bind and result processors: type decorators,
+    JSON). Elsewhere (SQLite) SQLAlchemy's ordinary execution."""
+    if connection.dialect.name != "postgresql":
+        return list((await connection.execute(statement, parameters)).all())
+    plan = _select_plan(statement, connection.dialect)
+    arguments = [parameters.get(name, default) for name, default in plan.parameters]
+    for index, convert in plan.binds:
+        arguments[index] = convert(arguments[index])
+    raw = await connection.get_raw_connection()
+    records = await _on_driver(raw.dbapi_connection, connection.dialect, plan.sql, arguments)
+    if not plan.results:
+        return [plan.row._make(record) for record in records]
+    rows = []
+    for record in records:
+        values = list(record)
+        for index, convert in plan.results:
+            values[index] = convert(values[index])
+        rows.append(plan.row._make(values))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _SelectPlan:
+    sql: str
+    parameters: list[tuple[str, Any]]  # in $n order: name, and the value built into the statement if any
+    binds: list[tuple[int, Callable[[Any], Any]]]
+    row: Any  # the named tuple class of a row
+    results: list[tuple[int, Callable[[Any], Any]]]
+
+
+@lru_cache(maxsize=256)
+def _select_plan(statement: Select[Any] | TextualSelect, dialect: Any) -> _SelectPlan:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.post_compile_params:
+        raise ValueError("select_rows: the statement has expanding parameters; use among_parameter")
+    names = list(compiled.positiontup or ())
+    binds = [(index, process) for index, name in enumerate(names)
+             if (process := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    columns = list(statement.selected_columns)
+    results = [(index, process) for index, column in enumerate(columns)
+               if (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+    return _SelectPlan(sql=compiled.string, parameters=[(name, compiled.binds[name].value) for name in names],
+                       binds=binds, row=namedtuple("Row", [column.key for column in columns]),  # type: ignore[misc]
+                       results=results)
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]], *, returning: str | None = None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from onegrid_contracts.catalog import Category
@@ -30,9 +31,9 @@ from onegrid_contracts.events import (
     RoutingCandidate,
     RoutingDecision,
 )
-from onegrid_runtime.db import among, utcnow
+from onegrid_runtime.db import among_parameter, select_rows, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.config import DispatchSettings
@@ -87,6 +88,11 @@ class ActionLog:
         case.updated_at = self.now
 
 
+@lru_cache(maxsize=2)
+def _known_cases(dialect: str) -> Select[Any]:
+    return select(CASE.c.id).where(among_parameter(dialect, CASE.c.id, "ids"))
+
+
 async def register_cases(*, session: AsyncSession, events: list[CaseReported],
                          settings: DispatchSettings) -> list[CaseDraft]:
     """Register and route the new cases among ``events``; returns them in arrival order. A case already
@@ -97,7 +103,7 @@ async def register_cases(*, session: AsyncSession, events: list[CaseReported],
     if not reported:
         return []
     conn = await session.connection()
-    known = set((await conn.execute(select(CASE.c.id).where(among(conn, CASE.c.id, reported)))).scalars())
+    known = {row.id for row in await select_rows(conn, _known_cases(conn.dialect.name), ids=list(reported))}
     kit = toolkit(settings)
     log = ActionLog(utcnow())
     model: RoutingModel | None = None

@@ -35,9 +35,9 @@ from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_contracts.ids import new_id
 from onegrid_runtime.aio import stopping
-from onegrid_runtime.db import Database, insert_rows_async, utcnow
+from onegrid_runtime.db import Database, insert_rows_async, select_rows, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
-from sqlalchemy import text, update
+from sqlalchemy import BigInteger, column, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from intake.duplicates import DuplicateMatch, DuplicateRules, choose_primary, open_cases_near, rule_for_report
@@ -50,6 +50,9 @@ MAX_BATCH = 500
 REPORT = Report.__table__
 ATTACHMENT = Attachment.__table__
 TIMELINE = TimelineEntry.__table__
+# The report table's own sequence (safe across replicas), as a select built once (select_rows).
+NEXT_SEQS = text("SELECT nextval(pg_get_serial_sequence('report', 'seq')) AS seq FROM generate_series(1, :n)"
+                 ).columns(column("seq", BigInteger))
 COMPARED = ("id", "lat", "lon", "grid", "category", "description", "reported_at")  # what duplicate detection reads
 
 
@@ -198,14 +201,12 @@ class CaseWriter:
 
 
 async def _next_seqs(connection: AsyncConnection, count: int, *, sqlite: bool) -> list[int]:
-    """Numbers for ``count`` new cases. PostgreSQL: the report table's own sequence (safe across
-    replicas). SQLite serves one process whose new cases all come through this writer."""
+    """Numbers for ``count`` new cases. PostgreSQL: ``NEXT_SEQS``. SQLite serves one process whose new cases all
+    come through this writer."""
     if sqlite:
         last = (await connection.execute(text("SELECT COALESCE(MAX(seq), 0) FROM report"))).scalar_one()
         return list(range(last + 1, last + 1 + count))
-    result = await connection.execute(
-        text("SELECT nextval(pg_get_serial_sequence('report', 'seq')) FROM generate_series(1, :n)"), {"n": count})
-    return [n for (n,) in result.all()]
+    return [row.seq for row in await select_rows(connection, NEXT_SEQS, n=count)]
 
 
 def case_number(jurisdiction: str, reported_at: datetime, seq: int) -> str:

@@ -34,15 +34,24 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from onegrid_contracts.ids import new_id
 from onegrid_runtime.aio import bounded, stopping
-from onegrid_runtime.db import Database, among, insert_rows_async, update_rows_async, utcnow
+from onegrid_runtime.db import (
+    Database,
+    among,
+    among_parameter,
+    insert_rows_async,
+    select_rows,
+    update_rows_async,
+    utcnow,
+)
 from prometheus_client import Counter, Histogram
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Select, bindparam, func, update
 from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -117,6 +126,22 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with jitter: half the doubled delay fixed, half random."""
     delay = min(base * 2 ** max(attempt - 1, 0), cap)
     return delay / 2 + random.uniform(0, delay / 2)
+
+
+@lru_cache(maxsize=2)
+def _locked_for_results(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """What recording results reads and locks, by a list parameter ``ids`` (in key order, so that two
+    recordings never wait on each other's locks crosswise): deliveries, their notifications, their webhook
+    subscriptions."""
+    return (
+        select(DELIVERIES).where(among_parameter(dialect, DELIVERIES.c.notification_id, "ids"))
+        .order_by(DELIVERIES.c.notification_id).with_for_update(),
+        select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts, NOTIFICATIONS.c.delivered_at,
+               NOTIFICATIONS.c.last_error)
+        .where(among_parameter(dialect, NOTIFICATIONS.c.id, "ids")).order_by(NOTIFICATIONS.c.id).with_for_update(),
+        select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
+               SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
+        .where(among_parameter(dialect, SUBSCRIPTIONS.c.id, "ids")).order_by(SUBSCRIPTIONS.c.id).with_for_update())
 
 
 class DeliveryWorker:
@@ -403,19 +428,11 @@ class DeliveryWorker:
         ids = sorted({uuid.UUID(r.out.notification_id) for r in results})
         async with self.db.transaction() as session:
             conn = await session.connection()
-            rows = {r.notification_id: r._asdict() for r in (await conn.execute(
-                select(DELIVERIES).where(among(conn, DELIVERIES.c.notification_id, ids))
-                .order_by(DELIVERIES.c.notification_id).with_for_update())).all()}
-            notes = {r.id: r._asdict() for r in (await conn.execute(
-                select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
-                       NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
-                .where(among(conn, NOTIFICATIONS.c.id, ids)).order_by(NOTIFICATIONS.c.id).with_for_update())).all()}
+            locked = _locked_for_results(conn.dialect.name)
+            rows = {r.notification_id: r._asdict() for r in await select_rows(conn, locked[0], ids=ids)}
+            notes = {r.id: r._asdict() for r in await select_rows(conn, locked[1], ids=ids)}
             hooks = sorted({_subscription_id(r["endpoint"]) for r in rows.values() if r["endpoint"].startswith("webhook:")})
-            subs = {r.id: r._asdict() for r in (await conn.execute(
-                select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
-                       SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
-                .where(among(conn, SUBSCRIPTIONS.c.id, hooks)).order_by(SUBSCRIPTIONS.c.id).with_for_update())).all()} \
-                if hooks else {}
+            subs = {r.id: r._asdict() for r in await select_rows(conn, locked[2], ids=hooks)} if hooks else {}
             await insert_rows_async(conn, ATTEMPTS, [
                 {"id": new_id(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
                  "started_at": r.started, "status": "failed" if r.error else "delivered",
