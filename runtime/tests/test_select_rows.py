@@ -7,7 +7,21 @@ from functools import lru_cache
 
 import pytest
 from onegrid_runtime.db import UtcDateTime, among_parameter, select_rows
-from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Table, TypeDecorator, Uuid, column, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    Uuid,
+    bindparam,
+    column,
+    select,
+    text,
+)
 
 
 class Code(TypeDecorator[str]):
@@ -95,12 +109,13 @@ async def test_a_textual_select_with_its_columns(db):
         assert [r.n for r in await select_rows(conn, count, above=0)] == [7]
 
 
-async def test_an_expanding_parameter_is_refused_on_postgresql(db):
-    if db.is_sqlite:
-        pytest.skip("SQLite runs the statement through SQLAlchemy, expanding parameters included")
-    from sqlalchemy import bindparam
-    statement = select(ROW.c.seq).where(ROW.c.seq.in_(bindparam("seqs", expanding=True)))
+async def test_an_expanding_parameter_is_refused_on_postgresql_and_run_by_sqlalchemy_elsewhere(db):
+    """On PostgreSQL a statement compiled once cannot expand a list: among_parameter is the way there."""
+    statement = select(ROW.c.seq).where(ROW.c.seq.in_(bindparam("seqs", expanding=True))).order_by(ROW.c.seq)
     async with db.transaction() as session:
         conn = await session.connection()
-        with pytest.raises(ValueError, match="among_parameter"):
-            await select_rows(conn, statement, seqs=[1])
+        if db.is_sqlite:
+            assert [r.seq for r in await select_rows(conn, statement, seqs=[2, 4])] == [2, 4]
+        else:
+            with pytest.raises(ValueError, match="among_parameter"):
+                await select_rows(conn, statement, seqs=[2, 4])
