@@ -128,19 +128,26 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultReads:
+    """What recording results reads and locks, each by a list parameter ``ids``, in key order (so that two
+    recordings never wait on each other's locks crosswise); built once per dialect (``select_rows``)."""
+
+    deliveries: Select[Any]
+    notifications: Select[Any]
+    subscriptions: Select[Any]
+
+
 @lru_cache(maxsize=2)
-def _locked_for_results(dialect: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """What recording results reads and locks, by a list parameter ``ids`` (in key order, so that two
-    recordings never wait on each other's locks crosswise): deliveries, their notifications, their webhook
-    subscriptions."""
-    return (
-        select(DELIVERIES).where(among_parameter(dialect, DELIVERIES.c.notification_id, "ids"))
+def _result_reads(dialect: str) -> ResultReads:
+    return ResultReads(
+        deliveries=select(DELIVERIES).where(among_parameter(dialect, DELIVERIES.c.notification_id, "ids"))
         .order_by(DELIVERIES.c.notification_id).with_for_update(),
-        select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts, NOTIFICATIONS.c.delivered_at,
-               NOTIFICATIONS.c.last_error)
+        notifications=select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
+                             NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
         .where(among_parameter(dialect, NOTIFICATIONS.c.id, "ids")).order_by(NOTIFICATIONS.c.id).with_for_update(),
-        select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
-               SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
+        subscriptions=select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
+                             SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
         .where(among_parameter(dialect, SUBSCRIPTIONS.c.id, "ids")).order_by(SUBSCRIPTIONS.c.id).with_for_update())
 
 
@@ -428,11 +435,11 @@ class DeliveryWorker:
         ids = sorted({uuid.UUID(r.out.notification_id) for r in results})
         async with self.db.transaction() as session:
             conn = await session.connection()
-            locked = _locked_for_results(conn.dialect.name)
-            rows = {r.notification_id: r._asdict() for r in await select_rows(conn, locked[0], ids=ids)}
-            notes = {r.id: r._asdict() for r in await select_rows(conn, locked[1], ids=ids)}
+            reads = _result_reads(conn.dialect.name)
+            rows = {r.notification_id: r._asdict() for r in await select_rows(conn, reads.deliveries, ids=ids)}
+            notes = {r.id: r._asdict() for r in await select_rows(conn, reads.notifications, ids=ids)}
             hooks = sorted({_subscription_id(r["endpoint"]) for r in rows.values() if r["endpoint"].startswith("webhook:")})
-            subs = {r.id: r._asdict() for r in await select_rows(conn, locked[2], ids=hooks)} if hooks else {}
+            subs = {r.id: r._asdict() for r in await select_rows(conn, reads.subscriptions, ids=hooks)} if hooks else {}
             await insert_rows_async(conn, ATTEMPTS, [
                 {"id": new_id(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
                  "started_at": r.started, "status": "failed" if r.error else "delivered",

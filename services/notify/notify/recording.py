@@ -8,10 +8,10 @@ Nothing here sends anything.
 Cost: whatever the batch's size, one query per table reads what it needs (``case_contact``,
 ``deferred_event``, ``subscription``, ``recipient``, and ``notification`` only when deferred
 events are caught up; selects built once per dialect, run by ``select_rows``) and one multi-row
-statement per table writes it (no ORM objects). The events are then worked through in arrival order in memory, each seeing the case
-facts and the directory as they stand after the events before it, so the result is the same as
-handling them one at a time. Rules and templates are files read once per process (``load_rules``,
-``templates``: a change takes a restart).
+statement per table writes it (no ORM objects). The events are then worked through in arrival
+order in memory, each seeing the case facts and the directory as they stand after the events
+before it, so the result is the same as handling them one at a time. Rules and templates are
+files read once per process (``load_rules``, ``templates``: a change takes a restart).
 """
 
 from __future__ import annotations
