@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     ColumnElement,
     Connection,
     DateTime,
@@ -32,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -141,19 +144,44 @@ def among(connection: Connection | AsyncConnection, column: ColumnElement[Any], 
     return column.in_(values)
 
 
-def among_parameter(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """``column IN`` the list parameter ``name``, for a select built once per dialect and run by ``select_rows``
-    (``among`` is for statements built per call): ``column = ANY($n)`` with the list as one array on PostgreSQL,
-    an expanding ``IN`` elsewhere (SQLite)."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
+def among_parameter(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``column IN`` the list parameter ``name``, for a select built once and run by ``select_rows`` (``among`` is
+    for statements built per call). It is rendered for the database it runs on: ``column = ANY($n)`` with the list
+    as one array on PostgreSQL, an expanding ``IN`` elsewhere (SQLite); so the statement can be a module constant."""
+    return _AmongParameter(column, name)
+
+
+class _AmongParameter(ColumnElement[bool]):
+    """``among_parameter``'s clause: one element, compiled per dialect (SQLAlchemy's compiler extension)."""
+
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition itself: SQLite must not render it as ``... = 1``
+    _traverse_internals: ClassVar[list[tuple[str, Any]]] = [  # what its SQL cache key is made of
+        ("column", InternalTraversal.dp_clauseelement), ("name", InternalTraversal.dp_string)]
+    type = Boolean()
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column, self.name = column, name
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.column._from_objects
+
+
+@compiles(_AmongParameter)
+def _among_expanding(element: _AmongParameter, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(_AmongParameter, "postgresql")
+def _among_array(element: _AmongParameter, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column == any_(bindparam(element.name, type_=ARRAY(element.column.type))), **kw)
 
 
 async def select_rows(connection: AsyncConnection, statement: Select[Any] | TextualSelect, **parameters: Any
                       ) -> list[Any]:
-    """The rows of a select built once (a module constant, or cached per dialect with ``among_parameter``),
-    run with its named ``parameters``; each row a named tuple of the selected columns (attributes, ``_asdict()``,
+    """The rows of a select built once (a module constant; ``among_parameter`` for a list parameter), run with
+    its named ``parameters``; each row a named tuple of the selected columns (attributes, ``_asdict()``,
     unpacking, as SQLAlchemy's rows). On PostgreSQL the statement is compiled once and run on the driver
     (~85 µs of CPU against ~270 µs for a select built and executed through SQLAlchemy per call, measured on
     this machine), its values converted as SQLAlchemy would (bind and result processors: type decorators,

@@ -3,7 +3,6 @@ values SQLAlchemy itself would give, alike on both databases."""
 
 import uuid
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 import pytest
 from onegrid_runtime.db import UtcDateTime, among_parameter, select_rows
@@ -50,17 +49,11 @@ ROW = Table(
 START = datetime(2026, 12, 5, 8, 30, tzinfo=timezone(timedelta(hours=8)))
 
 
-@lru_cache(maxsize=2)
-def by_ids(dialect: str):
-    return select(ROW).where(among_parameter(dialect, ROW.c.id, "ids")).order_by(ROW.c.seq).with_for_update()
-
-
-@lru_cache(maxsize=2)
-def addresses_of(dialect: str):
-    # A value built into the statement ("department:%") besides the list parameter.
-    return (select(ROW.c.address, ROW.c.seq, ROW.c.code)
-            .where(among_parameter(dialect, ROW.c.seq, "seqs"), ROW.c.address.like("department:%"),
-                   ROW.c.code != "X-NONE").order_by(ROW.c.seq))
+BY_IDS = select(ROW).where(among_parameter(ROW.c.id, "ids")).order_by(ROW.c.seq).with_for_update()
+# A value built into the statement ("department:%") besides the list parameter.
+ADDRESSES_OF = (select(ROW.c.address, ROW.c.seq, ROW.c.code)
+                .where(among_parameter(ROW.c.seq, "seqs"), ROW.c.address.like("department:%"), ROW.c.code != "X-NONE")
+                .order_by(ROW.c.seq))
 
 
 @pytest.fixture
@@ -80,7 +73,7 @@ async def test_rows_are_the_ones_sqlalchemy_gives_with_their_types(db):
         conn = await session.connection()
         everything = (await conn.execute(select(ROW).order_by(ROW.c.seq))).all()
         wanted = [everything[1], everything[2], everything[6]]
-        rows = await select_rows(conn, by_ids(conn.dialect.name), ids=[r.id for r in wanted] + [uuid.uuid4()])
+        rows = await select_rows(conn, BY_IDS, ids=[r.id for r in wanted] + [uuid.uuid4()])
     assert [r._asdict() for r in rows] == [r._asdict() for r in wanted]
     assert rows[1].data is None and rows[0].data == {"n": 2, "words": ["办理", "done"]}
     assert rows[0].at == START + timedelta(minutes=2) and rows[0].at.tzinfo is not None  # aware, as UtcDateTime reads
@@ -91,7 +84,7 @@ async def test_rows_are_the_ones_sqlalchemy_gives_with_their_types(db):
 async def test_values_built_into_the_statement_and_empty_lists(db):
     async with db.transaction() as session:
         conn = await session.connection()
-        statement = addresses_of(conn.dialect.name)
+        statement = ADDRESSES_OF
         found = await select_rows(conn, statement, seqs=[1, 2, 3, 4, 5])
         nothing = await select_rows(conn, statement, seqs=[])
         again = await select_rows(conn, statement, seqs=[7])  # the same statement, another list length

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from onegrid_contracts.catalog import Category
@@ -33,7 +32,7 @@ from onegrid_contracts.events import (
 )
 from onegrid_runtime.db import among_parameter, select_rows, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dispatch.config import DispatchSettings
@@ -88,9 +87,7 @@ class ActionLog:
         case.updated_at = self.now
 
 
-@lru_cache(maxsize=2)
-def _known_cases(dialect: str) -> Select[Any]:
-    return select(CASE.c.id).where(among_parameter(dialect, CASE.c.id, "ids"))
+KNOWN_CASES = select(CASE.c.id).where(among_parameter(CASE.c.id, "ids"))
 
 
 async def register_cases(*, session: AsyncSession, events: list[CaseReported],
@@ -103,7 +100,7 @@ async def register_cases(*, session: AsyncSession, events: list[CaseReported],
     if not reported:
         return []
     conn = await session.connection()
-    known = {row.id for row in await select_rows(conn, _known_cases(conn.dialect.name), ids=list(reported))}
+    known = {row.id for row in await select_rows(conn, KNOWN_CASES, ids=list(reported))}
     kit = toolkit(settings)
     log = ActionLog(utcnow())
     model: RoutingModel | None = None

@@ -34,7 +34,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,7 +50,7 @@ from onegrid_runtime.db import (
     utcnow,
 )
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Select, bindparam, func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -128,27 +127,16 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
-@dataclass(frozen=True, slots=True)
-class ResultReads:
-    """What recording results reads and locks, each by a list parameter ``ids``, in key order (so that two
-    recordings never wait on each other's locks crosswise); built once per dialect (``select_rows``)."""
-
-    deliveries: Select[Any]
-    notifications: Select[Any]
-    subscriptions: Select[Any]
-
-
-@lru_cache(maxsize=2)
-def _result_reads(dialect: str) -> ResultReads:
-    return ResultReads(
-        deliveries=select(DELIVERIES).where(among_parameter(dialect, DELIVERIES.c.notification_id, "ids"))
-        .order_by(DELIVERIES.c.notification_id).with_for_update(),
-        notifications=select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
-                             NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
-        .where(among_parameter(dialect, NOTIFICATIONS.c.id, "ids")).order_by(NOTIFICATIONS.c.id).with_for_update(),
-        subscriptions=select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
-                             SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
-        .where(among_parameter(dialect, SUBSCRIPTIONS.c.id, "ids")).order_by(SUBSCRIPTIONS.c.id).with_for_update())
+# What recording results reads and locks, each by a list parameter ``ids`` (built once, run by ``select_rows``), in
+# key order so that two recordings never wait on each other's locks crosswise.
+DELIVERIES_OF = (select(DELIVERIES).where(among_parameter(DELIVERIES.c.notification_id, "ids"))
+                 .order_by(DELIVERIES.c.notification_id).with_for_update())
+NOTIFICATIONS_OF = (select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
+                           NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
+                    .where(among_parameter(NOTIFICATIONS.c.id, "ids")).order_by(NOTIFICATIONS.c.id).with_for_update())
+SUBSCRIPTIONS_OF = (select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
+                           SUBSCRIPTIONS.c.paused_at, SUBSCRIPTIONS.c.pause_reason)
+                    .where(among_parameter(SUBSCRIPTIONS.c.id, "ids")).order_by(SUBSCRIPTIONS.c.id).with_for_update())
 
 
 class DeliveryWorker:
@@ -435,11 +423,10 @@ class DeliveryWorker:
         ids = sorted({uuid.UUID(r.out.notification_id) for r in results})
         async with self.db.transaction() as session:
             conn = await session.connection()
-            reads = _result_reads(conn.dialect.name)
-            rows = {r.notification_id: r._asdict() for r in await select_rows(conn, reads.deliveries, ids=ids)}
-            notes = {r.id: r._asdict() for r in await select_rows(conn, reads.notifications, ids=ids)}
+            rows = {r.notification_id: r._asdict() for r in await select_rows(conn, DELIVERIES_OF, ids=ids)}
+            notes = {r.id: r._asdict() for r in await select_rows(conn, NOTIFICATIONS_OF, ids=ids)}
             hooks = sorted({_subscription_id(r["endpoint"]) for r in rows.values() if r["endpoint"].startswith("webhook:")})
-            subs = {r.id: r._asdict() for r in await select_rows(conn, reads.subscriptions, ids=hooks)} if hooks else {}
+            subs = {r.id: r._asdict() for r in await select_rows(conn, SUBSCRIPTIONS_OF, ids=hooks)} if hooks else {}
             await insert_rows_async(conn, ATTEMPTS, [
                 {"id": new_id(), "notification_id": uuid.UUID(r.out.notification_id), "attempt": r.out.attempt,
                  "started_at": r.started, "status": "failed" if r.error else "delivered",

@@ -7,7 +7,7 @@ Nothing here sends anything.
 
 Cost: whatever the batch's size, one query per table reads what it needs (``case_contact``,
 ``deferred_event``, ``subscription``, ``recipient``, and ``notification`` only when deferred
-events are caught up; selects built once per dialect, run by ``select_rows``) and one multi-row
+events are caught up; selects built once, run by ``select_rows``) and one multi-row
 statement per table writes it (no ORM objects). The events are then worked through in arrival
 order in memory, each seeing the case facts and the directory as they stand after the events
 before it, so the result is the same as handling them one at a time. Rules and templates are
@@ -20,7 +20,6 @@ import uuid
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from onegrid_contracts import Envelope, Event
@@ -28,7 +27,7 @@ from onegrid_contracts.events import EVENT_TYPES, Actor, CaseReported, Notificat
 from onegrid_contracts.ids import new_id
 from onegrid_runtime.db import among, among_parameter, select_rows, update_rows_async, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -125,17 +124,16 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
     conn = await session.connection()
     rules = load_rules(settings.rules_file)
     case_ids = list(dict.fromkeys(e.case_id for e in events))
-    queries = _queries(conn.dialect.name)
-    contacts = {r.case_id: CaseFacts(**r._asdict()) for r in await select_rows(conn, queries.contacts, ids=case_ids)}
+    contacts = {r.case_id: CaseFacts(**r._asdict()) for r in await select_rows(conn, CONTACTS_OF, ids=case_ids)}
     stored_contacts = {case_id: _row(c) for case_id, c in contacts.items()}
-    waiting = await _load_waiting(conn, queries, case_ids)
+    waiting = await _load_waiting(conn, case_ids)
     types = {e.type for e in events} | {w.event_type for ws in waiting.values() for w in ws}
     wants_subscribers = any(r.to == "subscribers" for t in types for r in rules.for_event(t))
     subscriptions = await select_rows(conn, SUBSCRIBED) if wants_subscribers else []
     stored_ids = [w.event_id for ws in waiting.values() for w in ws]
     done: dict[str, set[tuple[str, str]]] = {}
     if stored_ids:
-        for event_id, recipient, channel in await select_rows(conn, queries.recorded, ids=stored_ids):
+        for event_id, recipient, channel in await select_rows(conn, RECORDED_FOR, ids=stored_ids):
             done.setdefault(event_id, set()).add((recipient, channel))
     batch = Batch(settings=settings, rules=rules, words=templates(settings.templates_dir),
                   subscriptions=subscriptions, done=done)
@@ -156,7 +154,7 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
                 time=envelope.time, data=event.model_dump(mode="json"), missing=sorted(missing),
                 created_at=utcnow(), stored=False))
 
-    directory = await _load_directory(conn, queries, batch)
+    directory = await _load_directory(conn, batch)
     notes, deliveries = write_items(session, batch, directory)
     # New rows are written with the batch's events as it commits (one statement): nothing reads them back.
     await _write_contacts(session, conn, contacts, stored_contacts)
@@ -331,46 +329,31 @@ def _note(event: Event, envelope: Envelope, recipient: str, channel: str, *, now
 
 # ---- reads and writes, one statement per table -----------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Queries:
-    """The batch's reads, built once per dialect (``select_rows``), each by a list parameter ``ids``."""
-
-    contacts: Select[Any]
-    waiting: Select[Any]
-    recorded: Select[Any]
-    directory: Select[Any]
-
-
-@lru_cache(maxsize=2)
-def _queries(dialect: str) -> Queries:
-    return Queries(
-        contacts=select(*(CONTACTS.c[n] for n in CASE_FACTS)).where(among_parameter(dialect, CONTACTS.c.case_id, "ids")),
-        waiting=select(DEFERRED).where(among_parameter(dialect, DEFERRED.c.case_id, "ids"))
-        .order_by(DEFERRED.c.created_at).with_for_update(),
-        recorded=select(NOTIFICATIONS.c.event_id, NOTIFICATIONS.c.recipient, NOTIFICATIONS.c.channel)
-        .where(among_parameter(dialect, NOTIFICATIONS.c.event_id, "ids")),
-        directory=select(RECIPIENTS.c.address, *(RECIPIENTS.c[n] for n in DIRECTORY_FIELDS))
-        .where(among_parameter(dialect, RECIPIENTS.c.address, "ids")))
-
-
+# The batch's reads, each by a list parameter ``ids`` (built once, run by ``select_rows``).
+CONTACTS_OF = select(*(CONTACTS.c[n] for n in CASE_FACTS)).where(among_parameter(CONTACTS.c.case_id, "ids"))
+WAITING_OF = (select(DEFERRED).where(among_parameter(DEFERRED.c.case_id, "ids"))
+              .order_by(DEFERRED.c.created_at).with_for_update())
+RECORDED_FOR = (select(NOTIFICATIONS.c.event_id, NOTIFICATIONS.c.recipient, NOTIFICATIONS.c.channel)
+                .where(among_parameter(NOTIFICATIONS.c.event_id, "ids")))
+DIRECTORY_OF = (select(RECIPIENTS.c.address, *(RECIPIENTS.c[n] for n in DIRECTORY_FIELDS))
+                .where(among_parameter(RECIPIENTS.c.address, "ids")))
 SUBSCRIBED = select(SUBSCRIPTIONS).order_by(SUBSCRIPTIONS.c.created_at)
 
 
-async def _load_waiting(conn: AsyncConnection, queries: Queries, case_ids: list[uuid.UUID]
-                        ) -> dict[uuid.UUID, list[Waiting]]:
+async def _load_waiting(conn: AsyncConnection, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Waiting]]:
     waiting: dict[uuid.UUID, list[Waiting]] = {}
-    for r in await select_rows(conn, queries.waiting, ids=case_ids):
+    for r in await select_rows(conn, WAITING_OF, ids=case_ids):
         waiting.setdefault(r.case_id, []).append(Waiting(
             event_id=r.event_id, case_id=r.case_id, event_type=r.event_type, source=r.source, time=r.time,
             data=r.data, missing=list(r.missing), created_at=r.created_at, stored=True))
     return waiting
 
 
-async def _load_directory(conn: AsyncConnection, queries: Queries, batch: Batch) -> dict[str, dict[str, Any]]:
+async def _load_directory(conn: AsyncConnection, batch: Batch) -> dict[str, dict[str, Any]]:
     wanted = {item.address for item in batch.items if isinstance(item, Pending)} | set(batch.learnt_directory)
     if not wanted:
         return {}
-    rows = await select_rows(conn, queries.directory, ids=list(wanted))
+    rows = await select_rows(conn, DIRECTORY_OF, ids=list(wanted))
     return {r.address: {n: getattr(r, n) for n in DIRECTORY_FIELDS} for r in rows}
 
 
