@@ -55,11 +55,19 @@ class Rules:
     levels: dict[str, tuple[str, ...]]
     visible_fields: dict[str, frozenset[str]]
     personal_fields: frozenset[str]
+    # The rules of each event type seen, matched once (the patterns were matched anew for every event).
+    _matching: dict[str, tuple[Rule, ...]] = field(default_factory=dict, init=False, repr=False, compare=False,
+                                                   hash=False)
 
-    def for_event(self, event_type: str) -> list[Rule]:
+    def for_event(self, event_type: str) -> tuple[Rule, ...]:
         """Every rule whose key is the event type or a pattern matching it."""
-        return [rule for key, rules in self.by_key.items() if key == event_type or fnmatchcase(event_type, key)
-                for rule in rules]
+        rules = self._matching.get(event_type)
+        if rules is None:
+            rules = tuple(rule for key, keyed in self.by_key.items()
+                          if key == event_type or fnmatchcase(event_type, key) for rule in keyed)
+            if len(self._matching) < 1_000:  # event types are a closed set; a flood of odd ones is not kept
+                self._matching[event_type] = rules
+        return rules
 
     def supervisors(self, data: dict[str, Any]) -> tuple[str, ...]:
         for name in self.level_fields:

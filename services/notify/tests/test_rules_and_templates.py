@@ -66,7 +66,7 @@ def test_rules_name_recipients_by_role_escalation_level_and_fixed_address():
     rules = load_rules()
     by_type = {(r.to, r.channels) for r in rules.for_event("onegrid.case.dispatched")}
     assert ("subscribers", ("webhook",)) in by_type and ("department", ("inbox", "email")) in by_type
-    assert rules.for_event("onegrid.case.something_new") == [r for r in rules.for_event("onegrid.anything")]
+    assert rules.for_event("onegrid.case.something_new") == rules.for_event("onegrid.anything")
     escalation = next(r for r in rules.for_event("onegrid.case.escalated") if r.to == "supervisors")
     assert escalation.urgency == "urgent"
     assert addresses(escalation, CONTACT, {"level": 1}, rules) == ["department_head:D11"]
