@@ -20,6 +20,8 @@ class NotifySettings(ServiceSettings):
     # The delivery worker (durable queue in the `delivery` table).
     delivery_enabled: bool = True
     delivery_poll_seconds: float = 0.5
+    # How often the notification counts' change rows are folded into one per channel and status (notify.tally).
+    tally_compact_seconds: float = 5.0
     # After a wake-up, wait this long before claiming (one claim takes what several commits queued), and before
     # recording finished sends (one transaction records what several sends returned).
     delivery_coalesce_seconds: float = 0.05

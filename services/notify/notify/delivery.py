@@ -59,6 +59,7 @@ from notify.channels import Channels, DeliveryError, Outgoing
 from notify.config import NotifySettings
 from notify.messages import mask_contact
 from notify.models import Delivery, DeliveryAttempt, Notification, Subscription
+from notify.tally import count_changes
 
 log = logging.getLogger("onegrid.notify.delivery")
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
@@ -131,7 +132,7 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 # key order so that two recordings never wait on each other's locks crosswise.
 DELIVERIES_OF = (select(DELIVERIES).where(among_parameter(DELIVERIES.c.notification_id, "ids"))
                  .order_by(DELIVERIES.c.notification_id).with_for_update())
-NOTIFICATIONS_OF = (select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
+NOTIFICATIONS_OF = (select(NOTIFICATIONS.c.id, NOTIFICATIONS.c.channel, NOTIFICATIONS.c.status, NOTIFICATIONS.c.attempts,
                            NOTIFICATIONS.c.delivered_at, NOTIFICATIONS.c.last_error)
                     .where(among_parameter(NOTIFICATIONS.c.id, "ids")).order_by(NOTIFICATIONS.c.id).with_for_update())
 SUBSCRIPTIONS_OF = (select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.consecutive_failures,
@@ -425,6 +426,7 @@ class DeliveryWorker:
             conn = await session.connection()
             rows = {r.notification_id: r._asdict() for r in await select_rows(conn, DELIVERIES_OF, ids=ids)}
             notes = {r.id: r._asdict() for r in await select_rows(conn, NOTIFICATIONS_OF, ids=ids)}
+            before = {i: note["status"] for i, note in notes.items()}
             hooks = sorted({_subscription_id(r["endpoint"]) for r in rows.values() if r["endpoint"].startswith("webhook:")})
             subs = {r.id: r._asdict() for r in await select_rows(conn, SUBSCRIPTIONS_OF, ids=hooks)} if hooks else {}
             await insert_rows_async(conn, ATTEMPTS, [
@@ -478,6 +480,7 @@ class DeliveryWorker:
             await update_rows_async(conn, NOTIFICATIONS, [
                 {k: notes[i][k] for k in ("id", "status", "attempts", "delivered_at", "last_error")}
                 for i in changed if i in notes], key="id")
+            count_changes(session, ((notes[i]["channel"], before[i], notes[i]["status"]) for i in changed if i in notes))
             await update_rows_async(conn, SUBSCRIPTIONS, [
                 {k: sub[k] for k in ("id", "status", "consecutive_failures", "paused_at", "pause_reason")}
                 for sub in subs.values()], key="id")

@@ -9,6 +9,7 @@ from notify.config import NotifySettings, get_settings
 from notify.delivery import delivery_worker
 from notify.handlers import handlers
 from notify.routes import router
+from notify.tally import tally_compactor
 
 
 def build_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -20,7 +21,7 @@ def build_app(settings: NotifySettings | None = None) -> FastAPI:
         routers=[router],
         handlers=handlers,
         migrations_dir=Path(__file__).parent / "migrations",
-        background=[delivery_worker],
+        background=[delivery_worker, tally_compactor],
         openapi_tags=[
             {"name": "delivery log", "description": "Every notification and every delivery attempt"},
             {"name": "inbox", "description": "The in-app inbox of each user"},

@@ -13,7 +13,7 @@ from onegrid_runtime.db import UtcDateTime, utcnow
 from onegrid_runtime.outbox import OutboxMessage  # noqa: F401
 from pydantic import BaseModel, ConfigDict, HttpUrl
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 Channel = Literal["inbox", "sms", "email", "webhook"]
@@ -99,6 +99,21 @@ class Notification(NotificationBase, table=True):
     __table_args__ = (UniqueConstraint("event_id", "recipient", "channel"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+
+
+class NotificationTally(SQLModel, table=True):
+    """Notifications per channel and status, kept as changes: every transaction that records notifications or
+    changes their status adds a row per (channel, status) it changed, with the difference (+n, -n). The counts
+    are the sums. Rows are only ever added, so transactions never wait on one another for a counter, and a
+    compaction (``notify.tally``) folds them into one row per pair every few seconds: reading the counts costs
+    the same however many notifications the log holds."""
+
+    __tablename__ = "notification_tally"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    delta: int = Field(sa_type=BigInteger)
 
 
 class Delivery(SQLModel, table=True):

@@ -47,6 +47,7 @@ from notify.models import (
 from notify.rules import Rule, Rules, load_rules
 from notify.service import CONTACT_FIELDS, addresses, is_urgent, missing_for
 from notify.subscriptions import matching_subscriptions, webhook_payload
+from notify.tally import count_changes
 
 CONTACTS = CaseContact.__table__  # type: ignore[attr-defined]
 DEFERRED = DeferredEvent.__table__  # type: ignore[attr-defined]
@@ -162,6 +163,7 @@ async def record_batch(*, session: AsyncSession, events: list[Event], envelopes:
     send_after_commit(session, settings, deliveries, notes)  # before they are written: it claims some
     insert_at_commit(session, NOTIFICATIONS, notes)
     insert_at_commit(session, DELIVERIES, deliveries)
+    count_changes(session, ((note["channel"], None, note["status"]) for note in notes))
     await _write_waiting(session, conn, waiting)
     return notes
 

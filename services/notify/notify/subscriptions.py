@@ -31,6 +31,7 @@ from notify.models import (
     SubscriptionUpdate,
 )
 from notify.rules import Rules
+from notify.tally import count_changes
 
 SIGNATURE_VERSION = "v1"
 
@@ -147,8 +148,11 @@ async def delete_subscription(*, session: AsyncSession, subscription_id: uuid.UU
     await session.exec(update(Delivery).where(col(Delivery.endpoint) == endpoint, col(Delivery.status) == "pending")
                        .values(status="failed", updated_at=now))
     if pending:
+        notes = (await session.exec(select(Notification.channel, Notification.status).where(
+            col(Notification.id).in_(pending)).with_for_update())).all()
         await session.exec(update(Notification).where(col(Notification.id).in_(pending))
                            .values(status="failed", last_error="subscription deleted"))
+        count_changes(session, ((channel, status, "failed") for channel, status in notes))
     await session.delete(sub)
 
 
