@@ -132,6 +132,22 @@ async def advisory_xact_lock(session: AsyncSession, name: str, *, wait: bool = T
     return True if wait else bool(result.scalar())
 
 
+# unnest hands the keys over in array order, so they are locked in the order given (sorted).
+LOCK_KEYS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+async def advisory_xact_locks(connection: AsyncConnection, names: Iterable[str]) -> None:
+    """Wait for and hold PostgreSQL advisory locks named ``names`` until the transaction ends, all in one
+    statement and in key order, so that two transactions taking overlapping sets never wait on each other
+    crosswise. Two names may share a key (a 32-bit checksum): that only makes their holders take turns.
+    SQLite serves one process: nothing to lock."""
+    keys = sorted({zlib.crc32(name.encode()) for name in names})
+    if not keys or connection.dialect.name == "sqlite":
+        return
+    await connection.execute(LOCK_KEYS, {"keys": keys})
+
+
+
 def among(connection: Connection | AsyncConnection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
     """``column IN (values)`` for a list of values only known at run time (a batch's ids). On PostgreSQL it is
     ``column = ANY($1)`` with the values as one array parameter: an ``IN`` list is one parameter per value,

@@ -10,8 +10,9 @@ acknowledged is lost, and each report still commits together with its event. Und
 carries many reports, so the database round trips and the commit are shared instead of paid per report.
 
 Deciding duplicates here, one report after the other, means a report also sees the cases opened earlier
-in its own batch: two reports of one problem arriving together no longer both open a case (within one
-intake replica; replicas do not see each other's uncommitted batches).
+in its own batch: two reports of one problem arriving together no longer both open a case. Across intake
+replicas, the batches that search the same grids take turns (PostgreSQL advisory locks per grid), so the
+second sees the first's new cases.
 
 If a batch fails, its reports are written again one per transaction, so a bad one (a reused
 Idempotency-Key, an attachment taken meanwhile) fails alone and its request gets the error.
@@ -35,12 +36,20 @@ from onegrid_contracts.catalog import Catalog
 from onegrid_contracts.events import CaseDuplicateLinked, CaseReported, Location
 from onegrid_contracts.ids import new_id
 from onegrid_runtime.aio import stopping
-from onegrid_runtime.db import Database, insert_rows_async, select_rows, utcnow
+from onegrid_runtime.db import Database, advisory_xact_locks, insert_rows_async, select_rows, utcnow
 from onegrid_runtime.outbox import emit, insert_at_commit
 from sqlalchemy import BigInteger, column, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from intake.duplicates import DuplicateMatch, DuplicateRules, choose_primary, open_cases_near, rule_for_report
+from intake.duplicates import (
+    DuplicateMatch,
+    DuplicateRule,
+    DuplicateRules,
+    choose_primary,
+    open_cases_near,
+    rule_for_report,
+    searched_grids,
+)
 from intake.errors import InvalidInput
 from intake.grids import GridIndex
 from intake.models import Attachment, Report, ReportAccepted, TimelineEntry
@@ -183,15 +192,25 @@ class CaseWriter:
         rules, catalog = self.duplicate_rules, self.catalog
         if rules is None or catalog is None:
             return [None] * len(cases)
+        index = self.grids() if self.grids is not None else None
+        checks: list[tuple[DuplicateRule | None, set[str] | None]] = []  # per report: its rule, the grids it searches
+        for case in cases:
+            rule = rule_for_report(rules, catalog, case.row["category"])
+            checks.append((rule, searched_grids(case.row, rule, index) if rule is not None else None))
+        # Replicas take turns per grid: whoever comes second sees the other's new cases (READ COMMITTED: each
+        # statement reads what has committed before it). A case a report could duplicate lies in the grids it
+        # searches, and every report locks its own grid too, so two reports that could match share a lock.
+        await advisory_xact_locks(connection, {
+            f"intake.duplicates:{case.row['jurisdiction']}:{grid}"
+            for case, (rule, searched) in zip(cases, checks, strict=True) if rule is not None
+            for grid in (searched if searched is not None else ["*"])})
         matches: list[DuplicateMatch | None] = []
         opened: list[SimpleNamespace] = []
-        for case in cases:
+        for case, (rule, searched) in zip(cases, checks, strict=True):
             row = case.row
-            rule = rule_for_report(rules, catalog, row["category"])
             match = None
             if rule is not None:
-                stored = await open_cases_near(connection, row, rule, now,
-                                               grids=self.grids() if self.grids is not None else None)
+                stored = await open_cases_near(connection, row, rule, now, searched=searched)
                 match = choose_primary(row, sorted([*stored, *opened], key=lambda c: c.reported_at),
                                        rule=rule, rules=rules, now=now)
             matches.append(match)

@@ -179,6 +179,23 @@ async def test_reports_of_one_problem_arriving_together_open_one_case(intake):
     assert sum("joined to this case" in t["summary"] for t in case["timeline"]) == 5
 
 
+async def test_two_replicas_given_one_problem_at_the_same_moment_open_one_case(make_intake, make_database):
+    # Two intake replicas on one database, each handed a report of the same problem at the same moment: their
+    # batches take turns per grid, so the second sees the first's case and links to it.
+    import asyncio
+
+    url = make_database("intake")
+    replicas = [await make_intake(database_url=url), await make_intake(database_url=url)]
+    for round_ in range(6):
+        where = _at(north_m=400 * round_)  # each round its own spot, beyond the others' radius
+        answers = await asyncio.gather(*(
+            _report(replica, f"r-{round_}-{i}", description=f"路灯不亮 {round_}", location=where)
+            for i, replica in enumerate(replicas)))
+        assert len({a["case_id"] for a in answers}) == 1, answers
+        assert sorted(bool(a["duplicate_of"]) for a in answers) == [False, True]
+    assert await count(replicas[0].app, Report, Report.case_number.is_not(None)) == 6
+
+
 def test_the_case_indexes_predicate_is_the_one_detection_states():
     # The candidate query states IS_CASE literally so the planner can use the partial indexes of migration 0004.
     import importlib.util
