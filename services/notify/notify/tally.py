@@ -28,7 +28,10 @@ from notify.models import NotificationTally
 log = logging.getLogger("onegrid.notify.tally")
 TALLY = NotificationTally.__table__  # type: ignore[attr-defined]
 STATUSES = ("delivered", "failed", "pending", "skipped")
-COMPACT_ROWS = 10_000  # rows folded per compaction transaction (SQLite takes up to 32,766 parameters)
+# Rows folded per compaction transaction; the folded rows are deleted by id, and SQLite before 3.32 takes at most
+# 999 parameters a statement.
+COMPACT_ROWS = 10_000
+COMPACT_ROWS_SQLITE = 900
 
 
 def count_changes(session: AsyncSession, changes: Iterable[tuple[str, str | None, str | None]]) -> None:
@@ -62,7 +65,7 @@ async def compact(*, session: AsyncSession, limit: int = COMPACT_ROWS) -> int:
     sums: Counter[tuple[str, str]] = Counter()
     for _, channel, status, delta in rows:
         sums[(channel, status)] += delta
-    if len(rows) == len(sums) and all(sums.values()):  # one row per pair already
+    if len(rows) < limit and len(rows) == len(sums) and all(sums.values()):  # the whole tally, one row per pair
         return 0
     await conn.execute(delete(TALLY).where(among(conn, TALLY.c.id, [r.id for r in rows])))
     insert_at_commit(session, TALLY, [{"id": new_id(), "channel": channel, "status": status, "delta": n}
@@ -74,10 +77,11 @@ async def tally_compactor(app: FastAPI) -> None:
     """The background loop of create_app: compacts the tally every ``tally_compact_seconds``."""
     settings: NotifySettings = app.state.settings
     db: Database = app.state.db
+    limit = COMPACT_ROWS_SQLITE if db.is_sqlite else COMPACT_ROWS
     while True:
         try:
             async with db.transaction() as session:
-                folded = await compact(session=session)
+                folded = await compact(session=session, limit=limit)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -85,5 +89,5 @@ async def tally_compactor(app: FastAPI) -> None:
                 raise
             log.exception("compacting the notification tally failed; retrying")
             folded = 0
-        if folded < COMPACT_ROWS:
+        if folded < limit:  # else more are waiting: go on at once
             await asyncio.sleep(settings.tally_compact_seconds)
