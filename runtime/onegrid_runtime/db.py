@@ -147,7 +147,6 @@ async def advisory_xact_locks(connection: AsyncConnection, names: Iterable[str])
     await connection.execute(LOCK_KEYS, {"keys": keys})
 
 
-
 def among(connection: Connection | AsyncConnection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
     """``column IN (values)`` for a list of values only known at run time (a batch's ids). On PostgreSQL it is
     ``column = ANY($1)`` with the values as one array parameter: an ``IN`` list is one parameter per value,

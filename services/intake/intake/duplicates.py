@@ -105,25 +105,21 @@ def rule_for_report(rules: DuplicateRules, catalog: Catalog, category_code: str 
     return rule
 
 
-def searched_grids(report: Mapping[str, Any], rule: DuplicateRule, grids: GridIndex | None) -> set[str] | None:
+def searched_grids(report: Mapping[str, Any], rule: DuplicateRule, grids: GridIndex) -> set[str]:
     """The grids whose open cases ``report`` (its row) is compared with: its own, and for a report with a location
-    those within the rule's radius (``GridIndex.near``); None when that is the whole town (a located report
-    without a grid index). A case the report could duplicate lies in one of them."""
+    those within the rule's radius (``GridIndex.near``). A case the report could duplicate lies in one of them."""
     lat, lon, grid = report["lat"], report["lon"], report["grid"]
     if lat is None or lon is None:
         return {grid}
-    if grids is None:
-        return None
     return {*grids.near(lat, lon, rule.radius_m), grid}
 
 
 async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule: DuplicateRule, now: datetime, *,
-                          searched: set[str] | None) -> list[Any]:
+                          searched: set[str]) -> list[Any]:
     """The open cases the new ``report`` (its row) could duplicate, earliest first: plain rows of the few columns
     compared (a busy grid has hundreds of open cases: building them as ORM objects cost more than everything else
     a report does). ``searched`` (``searched_grids``) keeps the read of a located report to the cases of the
-    grids within the rule's radius, through the index of cases by grid and time; None reads the window's cases
-    of the whole town."""
+    grids within the rule's radius, through the index of cases by grid and time."""
     lat, lon, grid = report["lat"], report["lon"], report["grid"]
     c = Report.__table__.c  # type: ignore[attr-defined]
     # IS_CASE as plain SQL (no parameters), so the planner can match the partial index's predicate; then open ones only.
@@ -133,9 +129,7 @@ async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule
     )
     if lat is not None and lon is not None:
         dlat, dlon = degrees_around(lat, rule.radius_m)
-        if searched is not None:
-            query = query.where(among(conn, c.grid, searched))
-        query = query.where(
+        query = query.where(among(conn, c.grid, searched)).where(
             (c.lat.between(lat - dlat, lat + dlat) & c.lon.between(lon - dlon, lon + dlon))
             | (c.lat.is_(None) & (c.grid == grid))
         )

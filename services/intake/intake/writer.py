@@ -84,7 +84,9 @@ class CaseWriter:
         self.db = db.sibling(pool_size=2)
         self.duplicate_rules = duplicate_rules  # None: detection switched off
         self.catalog = catalog
-        self.grids = grids  # for a located report, the grids within the duplicate radius (None: the whole town)
+        if duplicate_rules is not None and grids is None:
+            raise ValueError("duplicate detection needs the grid index (grids=)")
+        self.grids = grids  # for a report, the grids within the duplicate radius (and their locks across replicas)
         self._queue: asyncio.Queue[tuple[NewCase, asyncio.Future[ReportAccepted]]] = asyncio.Queue()
 
     async def open(self, case: NewCase) -> ReportAccepted:
@@ -192,18 +194,17 @@ class CaseWriter:
         rules, catalog = self.duplicate_rules, self.catalog
         if rules is None or catalog is None:
             return [None] * len(cases)
-        index = self.grids() if self.grids is not None else None
-        checks: list[tuple[DuplicateRule | None, set[str] | None]] = []  # per report: its rule, the grids it searches
+        index = self.grids()  # type: ignore[misc]  (required with duplicate rules)
+        checks: list[tuple[DuplicateRule | None, set[str]]] = []  # per report: its rule, the grids it searches
         for case in cases:
             rule = rule_for_report(rules, catalog, case.row["category"])
-            checks.append((rule, searched_grids(case.row, rule, index) if rule is not None else None))
+            checks.append((rule, searched_grids(case.row, rule, index) if rule is not None else set()))
         # Replicas take turns per grid: whoever comes second sees the other's new cases (READ COMMITTED: each
         # statement reads what has committed before it). A case a report could duplicate lies in the grids it
         # searches, and every report locks its own grid too, so two reports that could match share a lock.
         await advisory_xact_locks(connection, {
             f"intake.duplicates:{case.row['jurisdiction']}:{grid}"
-            for case, (rule, searched) in zip(cases, checks, strict=True) if rule is not None
-            for grid in (searched if searched is not None else ["*"])})
+            for case, (_, searched) in zip(cases, checks, strict=True) for grid in searched})
         matches: list[DuplicateMatch | None] = []
         opened: list[SimpleNamespace] = []
         for case, (rule, searched) in zip(cases, checks, strict=True):

@@ -150,6 +150,7 @@ async def replay(*, session: AsyncSession, notification_ids: list[uuid.UUID], st
     """Puts dead-lettered deliveries back in the queue, with a fresh set of attempts."""
     now = utcnow()
     replayed = 0
+    changes: list[tuple[str, str | None, str | None]] = []
     for notification_id in notification_ids:
         note = await session.get(Notification, notification_id, with_for_update=True)
         delivery = await session.get(Delivery, notification_id, with_for_update=True)
@@ -160,9 +161,10 @@ async def replay(*, session: AsyncSession, notification_ids: list[uuid.UUID], st
                 raise NotReplayable(notification_id, note.status)
             continue
         delivery.status, delivery.attempts, delivery.next_attempt_at, delivery.updated_at = "pending", 0, now, now
-        tally.count_changes(session, [(note.channel, note.status, "pending")])
+        changes.append((note.channel, note.status, "pending"))
         note.status = "pending"
         session.add_all([delivery, note])
         replayed += 1
+    tally.count_changes(session, changes)
     return replayed
 
