@@ -48,9 +48,9 @@ class ServiceSettings(BaseSettings):
     # not after every fetch: after a crash at most this much is fetched again, and the inbox skips it.
     offset_commit_seconds: float = 0.5
     # How long the broker may hold the consumer's fetch to gather records (Kafka's fetch.max.wait.ms with a
-    # large fetch.min.bytes). 0: each record is fetched as soon as it is there, for the consumer on the way
-    # from a report to its department (dispatch). Notify waits 20 ms; consumers whose readers look on a human
-    # scale (intake's reporter view, mediation) 200 ms: at load, one fetch and one transaction per wait
+    # large fetch.min.bytes). 0: each record is fetched as soon as it is there, for the consumers on the way
+    # from a report to its department (dispatch, notify). Consumers whose readers look on a human scale
+    # (intake's reporter view, mediation) wait 200 ms: at load, one fetch and one transaction per 200 ms
     # instead of one per few records.
     consumer_batch_wait_ms: int = Field(default=0, ge=0, le=5000)
 

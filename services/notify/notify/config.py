@@ -11,10 +11,6 @@ class NotifySettings(ServiceSettings):
     service_name: str = "notify"
     http_port: int = 8004
     database_url: str = "sqlite+aiosqlite:///./var/notify.db"
-    # The broker holds notify's fetch 20 ms (see ServiceSettings): larger batches, fewer transactions, fetches and
-    # produces. Measured at 200 reports/s: notify's CPU per report -15 %, and the cores it frees shortened the
-    # report->dispatched and ->notification tails (docs/PERFORMANCE.md, round 10).
-    consumer_batch_wait_ms: int = Field(default=20, ge=0, le=5000)
     rules_file: str | None = None  # defaults to the rules.yaml shipped with the service
     templates_dir: str | None = None  # defaults to the templates shipped with the service
     default_language: str = Field(default="zh", description="Language of recipients the directory does not know")
