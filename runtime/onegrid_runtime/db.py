@@ -128,8 +128,13 @@ async def advisory_xact_lock(session: AsyncSession, name: str, *, wait: bool = T
     if session.bind is not None and session.bind.dialect.name == "sqlite":
         return True
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    result = await session.exec(text(f"SELECT {function}(:k)").bindparams(k=zlib.crc32(name.encode())))  # type: ignore[call-overload]
+    result = await session.exec(text(f"SELECT {function}(:k)").bindparams(k=_lock_key(name)))  # type: ignore[call-overload]
     return True if wait else bool(result.scalar())
+
+
+def _lock_key(name: str) -> int:
+    """The advisory lock key of a name (both functions here share one key space)."""
+    return zlib.crc32(name.encode())
 
 
 # unnest hands the keys over in array order, so they are locked in the order given (sorted).
@@ -141,7 +146,7 @@ async def advisory_xact_locks(connection: AsyncConnection, names: Iterable[str])
     statement and in key order, so that two transactions taking overlapping sets never wait on each other
     crosswise. Two names may share a key (a 32-bit checksum): that only makes their holders take turns.
     SQLite serves one process: nothing to lock."""
-    keys = sorted({zlib.crc32(name.encode()) for name in names})
+    keys = sorted({_lock_key(name) for name in names})
     if not keys or connection.dialect.name == "sqlite":
         return
     await connection.execute(LOCK_KEYS, {"keys": keys})
