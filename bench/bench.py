@@ -568,11 +568,11 @@ async def main(quick: bool) -> None:
         print("  CPU per report at 200/s (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in at200["cpu_ms_per_report"].items()),
               flush=True)
         record("machine_busy_200", at200["machine_busy"], "", "share of both cores busy while sending at 200/s")
-        # "Keeps up": every consumer's lag stays under one second, so both report→dispatched and
-        # report→notification p99 < 1 s, and the dispatches kept pace with the offered rate.
         # Measuring the drain takes ~1 s by itself (a lag query, an e-mail query): at 50/s nothing is left behind.
         drain_floor = phases[50]["drain_s"]
 
+        # "Keeps up": every consumer's lag stays under one second, so both report→dispatched and
+        # report→notification p99 < 1 s, and the dispatches kept pace with the offered rate.
         def keeps_up(result: dict, rate: float, *, notify: bool = True) -> bool:
             lags = [result["dispatch_p99_ms"]] + ([result["notify_p99_ms"]] if notify else [])
             # nan: none observed at all, which is not keeping up
