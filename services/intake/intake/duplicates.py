@@ -118,23 +118,21 @@ async def open_cases_near(conn: AsyncConnection, report: Mapping[str, Any], rule
                           searched: set[str]) -> list[Any]:
     """The open cases the new ``report`` (its row) could duplicate, earliest first: plain rows of the few columns
     compared (a busy grid has hundreds of open cases: building them as ORM objects cost more than everything else
-    a report does). ``searched`` (``searched_grids``) keeps the read of a located report to the cases of the
-    grids within the rule's radius, through the index of cases by grid and time."""
+    a report does). The read keeps to the grids ``searched`` (``searched_grids``: the report's own, and for a
+    located report those within the rule's radius), through the index of cases by grid and time."""
     lat, lon, grid = report["lat"], report["lon"], report["grid"]
     c = Report.__table__.c  # type: ignore[attr-defined]
     # IS_CASE as plain SQL (no parameters), so the planner can match the partial index's predicate; then open ones only.
     query = select(c.id, c.lat, c.lon, c.grid, c.category, c.description, c.reported_at).where(
         text(IS_CASE), c.status.in_(OPEN_STATUSES), c.jurisdiction == report["jurisdiction"],
-        c.reported_at >= now - timedelta(hours=rule.window_hours),
+        c.reported_at >= now - timedelta(hours=rule.window_hours), among(conn, c.grid, searched),
     )
     if lat is not None and lon is not None:
         dlat, dlon = degrees_around(lat, rule.radius_m)
-        query = query.where(among(conn, c.grid, searched)).where(
+        query = query.where(
             (c.lat.between(lat - dlat, lat + dlat) & c.lon.between(lon - dlon, lon + dlon))
             | (c.lat.is_(None) & (c.grid == grid))
         )
-    else:
-        query = query.where(c.grid == grid)
     return list((await conn.execute(query.order_by(c.reported_at).limit(500))).all())
 
 

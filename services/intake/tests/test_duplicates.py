@@ -3,6 +3,7 @@ as data); a grid member or dispatcher unlinks or merges by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -161,8 +162,6 @@ async def test_of_several_open_cases_that_match_the_nearest_wins_and_without_a_l
 async def test_reports_of_one_problem_arriving_together_open_one_case(intake):
     # Sent at once, they reach the case writer together or in quick succession: each is compared with the
     # cases opened before it, including those of its own batch, so only the first opens a case.
-    import asyncio
-
     answers = await asyncio.gather(*(
         _report(intake, f"r-burst-{i}", description=f"路灯不亮 {i}", location=_at(north_m=10 * i)) for i in range(6)))
     primaries = {a["case_id"] for a in answers}
@@ -182,8 +181,6 @@ async def test_reports_of_one_problem_arriving_together_open_one_case(intake):
 async def test_two_replicas_given_one_problem_at_the_same_moment_open_one_case(make_intake, make_database):
     # Two intake replicas on one database, each handed a report of the same problem at the same moment: their
     # batches take turns per grid, so the second sees the first's case and links to it.
-    import asyncio
-
     url = make_database("intake")
     replicas = [await make_intake(database_url=url), await make_intake(database_url=url)]
     for round_ in range(6):
